@@ -59,5 +59,6 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, ReadpathError):
         return str(exc)
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or 'file system'}). Check the path and its permissions."
+        where = getattr(exc, "filename", "") or "file system"
+        return f"{exc.strerror or exc} ({where}). Check the path and its permissions."
     return f"Unexpected error: {exc!r}. Please report it with the command you ran."

@@ -55,42 +55,76 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", validate_default=True)
 
-    home: Path = Field(default_factory=default_home, description="Data directory: library, index, caches, models, plans.")
-    language: Literal["en", "zh"] = Field("en", description="Language of the interface and of generated text when none is asked for.")
+    home: Path = Field(
+        default_factory=default_home, description="Data directory: library, index, caches, models, plans."
+    )
+    language: Literal["en", "zh"] = Field(
+        "en", description="Language of the interface and of generated text when none is asked for."
+    )
     # --- ingest ---
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv API query endpoint.")
     arxiv_pdf_url: str = Field("https://arxiv.org/pdf", description="Base URL of arXiv PDFs; a PDF is <base>/<id>v<n>.")
     github_api_url: str = Field("https://api.github.com", description="GitHub REST API base URL.")
-    github_raw_url: str = Field("https://raw.githubusercontent.com", description="GitHub raw-content base URL; a file is <base>/<owner>/<repo>/<branch>/<path>.")
-    github_token: SecretStr | None = Field(None, description="GitHub token for higher rate limits (also read from GITHUB_TOKEN). Never printed.")
+    github_raw_url: str = Field(
+        "https://raw.githubusercontent.com",
+        description="GitHub raw-content base URL; a file is <base>/<owner>/<repo>/<branch>/<path>.",
+    )
+    github_token: SecretStr | None = Field(
+        None, description="GitHub token for higher rate limits (also read from GITHUB_TOKEN). Never printed."
+    )
     arxiv_delay_s: float = Field(3.0, ge=0, description="Seconds between arXiv requests (arXiv's terms ask for 3).")
     http_timeout_s: float = Field(30.0, gt=0, description="Timeout of one HTTP request, in seconds.")
-    http_retries: int = Field(4, ge=0, le=10, description="Retries of a timed-out, rate-limited (429) or 5xx request, with exponential backoff.")
+    http_retries: int = Field(
+        4,
+        ge=0,
+        le=10,
+        description="Retries of a timed-out, rate-limited (429) or 5xx request, with exponential backoff.",
+    )
     backoff_base_s: float = Field(2.0, ge=0, description="First backoff delay in seconds; doubles on each retry.")
     max_pdf_mb: float = Field(50.0, gt=0, description="Largest PDF download or file accepted, in MiB.")
-    user_agent: str = Field("readpath/0.1 (research reading assistant; +https://github.com/readpath/readpath)", description="User-Agent sent to arXiv and GitHub.")
+    user_agent: str = Field(
+        "readpath/0.1 (research reading assistant; +https://github.com/readpath/readpath)",
+        description="User-Agent sent to arXiv and GitHub.",
+    )
     # --- index ---
-    embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model name or path; 'all-MiniLM-L6-v2' is the packaged offline model.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="sentence-transformers model name or path; 'all-MiniLM-L6-v2' is the packaged offline model.",
+    )
     chunk_tokens: int = Field(200, ge=32, le=8192, description="Largest chunk, in the embedding model's own tokens.")
-    ann_threshold: int = Field(50_000, ge=1, description="Chunk count above which an approximate FAISS index replaces exact search.")
-    weight_dense: float = Field(1.0, ge=0, description="Weight of the dense (embedding) ranking in reciprocal rank fusion.")
+    ann_threshold: int = Field(
+        50_000, ge=1, description="Chunk count above which an approximate FAISS index replaces exact search."
+    )
+    weight_dense: float = Field(
+        1.0, ge=0, description="Weight of the dense (embedding) ranking in reciprocal rank fusion."
+    )
     weight_bm25: float = Field(1.0, ge=0, description="Weight of the BM25 keyword ranking in reciprocal rank fusion.")
-    weight_crosslingual: float = Field(1.0, ge=0, description="Weight of the multilingual embedder's ranking for questions not in English.")
+    weight_crosslingual: float = Field(
+        1.0, ge=0, description="Weight of the multilingual embedder's ranking for questions not in English."
+    )
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by a search or given to the LLM.")
     # --- assistant ---
-    llm_backend: Literal["local", "openai", "ollama", "extractive"] = Field("local", description="LLM backend: local GGUF, an OpenAI-compatible server, Ollama, or extractive (no LLM).")
-    llm_model_path: Path | None = Field(None, description="A GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B-Instruct.")
+    llm_backend: Literal["local", "openai", "ollama", "extractive"] = Field(
+        "local", description="LLM backend: local GGUF, an OpenAI-compatible server, Ollama, or extractive (no LLM)."
+    )
+    llm_model_path: Path | None = Field(
+        None, description="A GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B-Instruct."
+    )
     llm_threads: int = Field(2, ge=1, description="CPU threads of the local model.")
     llm_context: int = Field(4096, ge=512, description="Context size of the local model, in tokens.")
     llm_max_tokens: int = Field(384, ge=16, description="Most tokens an answer may generate.")
     llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
     openai_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible server.")
     openai_model: str = Field("gpt-4o-mini", description="Model name on the OpenAI-compatible server.")
-    openai_api_key: SecretStr | None = Field(None, description="API key of the OpenAI-compatible server (also read from OPENAI_API_KEY). Never printed.")
+    openai_api_key: SecretStr | None = Field(
+        None, description="API key of the OpenAI-compatible server (also read from OPENAI_API_KEY). Never printed."
+    )
     ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server address.")
     ollama_model: str = Field("qwen2.5:1.5b", description="Ollama model name.")
     # --- plans ---
-    pages_per_hour: float = Field(6.0, gt=0, description="Reading speed for papers, in pages per hour, used to estimate hours.")
+    pages_per_hour: float = Field(
+        6.0, gt=0, description="Reading speed for papers, in pages per hour, used to estimate hours."
+    )
     repo_hours: float = Field(2.0, gt=0, description="Hours estimated for studying one repository.")
     course_hours: float = Field(6.0, gt=0, description="Hours estimated for one course or book chapter set.")
 
@@ -136,8 +170,10 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise InputError(f"Invalid settings: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}. "
-                         f"Check READPATH_* variables and {config_path()}.") from exc
+        raise InputError(
+            f"Invalid settings: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}. "
+            f"Check READPATH_* variables and {config_path()}."
+        ) from exc
 
 
 def describe_settings(settings: Settings) -> list[SettingView]:
@@ -152,6 +188,10 @@ def describe_settings(settings: Settings) -> list[SettingView]:
             source = f"file {config_path()}"
         else:
             source = "default"
-        shown = ("(set)" if value is not None else "(not set)") if isinstance(value, SecretStr) or "key" in name or "token" in name else str(value)
+        shown = (
+            ("(set)" if value is not None else "(not set)")
+            if isinstance(value, SecretStr) or "key" in name or "token" in name
+            else str(value)
+        )
         views.append(SettingView(name, shown, source, info.description or ""))
     return views

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-import sys
 from importlib.metadata import version
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from ui.cli import app_cmd, assistant_cmd, config_cmd, guide_cmd, library_cmd, plan_cmd, search_cmd
 from ui.errors import exit_code, user_message
 
+
+class _TranslatingGroup(TyperGroup):
+    """The root group: every error below it becomes one readable line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # typer's own signals and usage errors keep their meaning
+        except (Exception, KeyboardInterrupt) as exc:
+            typer.echo(f"Error: {user_message(exc)}", err=True)
+            raise typer.Exit(exit_code(exc)) from exc
+
+
 app = typer.Typer(
     name="readpath",
+    cls=_TranslatingGroup,
     help="readpath: turn a reading guide into a cited, searchable library and a study plan.",
     no_args_is_help=True,
     add_completion=False,
@@ -27,7 +43,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """readpath: turn a reading guide into a cited, searchable library and a study plan."""
 
@@ -37,21 +55,5 @@ for _module in (config_cmd, guide_cmd, library_cmd, search_cmd, assistant_cmd, p
 
 
 def main() -> None:
-    """Console-script entry point: run the app, turn named errors into messages and exit codes."""
-    try:
-        app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(exit_code(KeyboardInterrupt()))
-    except Exception as exc:  # noqa: BLE001 - the edge: every error becomes a message and an exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        typer.echo(f"Error: {user_message(exc)}", err=True)
-        sys.exit(exit_code(exc))
-    except KeyboardInterrupt as exc:
-        typer.echo(user_message(exc), err=True)
-        sys.exit(exit_code(exc))
+    """Console-script entry point."""
+    app()
