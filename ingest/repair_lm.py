@@ -1,0 +1,184 @@
+"""Chinese language model that ranks the candidates of a mojibake repair.
+
+It is a class-based word bigram, P(word | previous word) ~ P(tag | previous tag) * P(word | tag):
+word frequencies and part-of-speech tags come from jieba's dictionary, and the tag transitions
+from jieba's part-of-speech HMM, which was trained on a tagged corpus.  Tags carry the grammar a
+unigram model lacks: "算法与复杂性" (noun, preposition, noun) beats "算法不复杂性" (adverb before a
+noun) although 不 is the commoner word.  Symbols are not in the dictionary, so they get a prior.
+Nothing is written to disk: the tables are read from jieba's package once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# A tag state is (tag, single-character word?); the HMM keys its states that way (S vs B/E).
+State = tuple[str, bool]
+HmmState = tuple[str, str]  # (B, M, E or S: place in the word, part-of-speech tag)
+BOUNDARY: State = ("", False)  # start of a line, or after a symbol, ASCII or punctuation
+EMOJI: State = ("emoji", False)
+JOINER: State = ("zwj", False)
+
+GAMMA = 0.85  # tempers P(word | tag): small dictionary tags (g, x, zg) overstate it
+FLOOR = -14.0  # log-probability of a transition the HMM never saw
+OOV_CHAR = -16.0  # log P(char | tag x) for an ideograph the dictionary lacks
+RARE_CHAR = -20.0  # ideographs of the extension blocks, almost never in running text
+ZWJ = "\u200d"
+VS16 = "\ufe0f"
+
+# Symbol priors, commonest first; the tiers mirror how often each shows up in Chinese text.
+_TIERS: tuple[tuple[float, str], ...] = (
+    (-2.0, "，。、"),
+    (-3.0, "：；！？（）《》“”…—·"),
+    (-4.5, "‘’【】「」『』～"),
+    (-6.0, "〈〉〔〕＝＋－／＞＜％＃＆＊＠．–•→←↑↓⇒✓✔✅❌⭐★☆✨⚡❤©®™€°±×÷≤≥≠≈∞√′″"),
+)
+_SYMBOL_PRIOR = {ch: logp for logp, chars in _TIERS for ch in chars}
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity, for the reading cache
+class WordLM:
+    """Dictionary words with their tags and prefixes, and jieba's tag transitions."""
+
+    entries: dict[str, tuple[float, str] | None]  # word -> (log P(word), tag); prefix -> None
+    tag_logp: dict[str, float]  # log of the share of dictionary frequency each tag holds
+    start: dict[HmmState, float]  # log P(first state of a sentence)
+    trans: dict[HmmState, dict[HmmState, float]]  # log P(next state | state)
+
+    def word(self, text: str) -> tuple[float, str] | None:
+        """Log P(word) and tag of a dictionary word, None for prefixes and unknown text."""
+        return self.entries.get(text)
+
+    def is_prefix(self, text: str) -> bool:
+        """Whether some dictionary word starts with text."""
+        return text in self.entries
+
+    def reading(self, text: str) -> tuple[str, float]:
+        """The tag of text as one word and log P(text | tag)."""
+        return _reading(self, text)
+
+    def transition(self, prev: State, tag: str, single: bool) -> float:
+        """Log P(tag of the next word | previous state), from the HMM's word-boundary states."""
+        here = ("S" if single else "B", tag)
+        if prev[0] in ("", "emoji", "zwj"):
+            logp = self.start.get(here, FLOOR)
+        else:
+            logp = self.trans.get(("S" if prev[1] else "E", prev[0]), {}).get(here, FLOOR)
+        return max(logp, FLOOR)
+
+
+@functools.lru_cache(maxsize=65536)
+def _reading(lm: WordLM, text: str) -> tuple[str, float]:
+    word = lm.word(text)
+    # Tag x marks bound morphemes (杩 of 杩头); standing alone they are as rare as unknown ones.
+    if word is None or word[1] == "x":
+        return "x", ideograph_logp(text[0]) * len(text)
+    logp, tag = word
+    return tag, logp - GAMMA * lm.tag_logp[tag]
+
+
+def is_ideograph(ch: str) -> bool:
+    """Whether ch is a CJK unified or compatibility ideograph."""
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3134F
+
+
+def is_emoji(ch: str) -> bool:
+    """Whether ch is a pictographic symbol of the emoji blocks."""
+    cp = ord(ch)
+    in_block = 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF
+    return in_block and unicodedata.category(ch) == "So"
+
+
+def ideograph_logp(ch: str) -> float:
+    """Log-probability of an ideograph that the dictionary does not hold as a word."""
+    return OOV_CHAR if 0x4E00 <= ord(ch) <= 0x9FFF else RARE_CHAR
+
+
+def symbol_logp(ch: str, prev: State) -> float:
+    """Log-probability of a non-ideograph character after state prev."""
+    if ch == VS16:  # emoji presentation selector: at home right after a pictograph
+        return -2.0 if prev == EMOJI else -12.0
+    if ch == ZWJ:  # joins two pictographs; what follows it is penalised unless a pictograph
+        return -2.0 if prev == EMOJI else -16.0
+    base = _SYMBOL_PRIOR.get(ch)
+    if base is None:
+        base = _category_logp(ch)
+    return base - (10.0 if prev == JOINER and not is_emoji(ch) else 0.0)
+
+
+def _category_logp(ch: str) -> float:
+    """Prior of a symbol outside the ranked tiers, by how often its kind occurs at all."""
+    if ch.isascii():
+        return -1.0
+    if is_emoji(ch):
+        return -8.0
+    category = unicodedata.category(ch)
+    if category[0] in "LN" and ord(ch) < 0x0590:  # Latin, Greek, Cyrillic letters and digits
+        return -9.0
+    if category[0] in "MC" or category == "Cf":  # marks and invisible format characters
+        return -18.0
+    return -13.0
+
+
+def state_after(ch: str) -> State:
+    """The tag state after a non-ideograph character."""
+    if ch == ZWJ:
+        return JOINER
+    return EMOJI if is_emoji(ch) or ch == VS16 else BOUNDARY
+
+
+def _jieba_dir() -> Path:
+    # find_spec locates jieba without importing it, which would load its whole segmenter.
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("jieba is required to repair mojibake: pip install jieba")
+    return Path(spec.origin).parent
+
+
+def _read_table(path: Path) -> Any:
+    # Each HMM table is a module holding one literal, P; loading it by path skips jieba's
+    # package import (its segmenter and a deprecated pkg_resources) and uses the bytecode cache.
+    spec = importlib.util.spec_from_file_location(f"_readpath_jieba_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.P
+
+
+def _read_words(path: Path) -> tuple[dict[str, tuple[float, str] | None], dict[str, float]]:
+    counts: dict[str, tuple[int, str]] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.split()  # word, frequency, part-of-speech tag
+            if len(fields) == 3 and all(map(is_ideograph, fields[0])) and int(fields[1]) > 0:
+                counts[fields[0]] = (int(fields[1]), fields[2])
+    total = sum(count for count, _ in counts.values())
+    entries: dict[str, tuple[float, str] | None] = {}
+    tag_total: dict[str, int] = {}
+    for word, (count, tag) in counts.items():
+        entries[word] = (math.log(count / total), tag)
+        tag_total[tag] = tag_total.get(tag, 0) + count
+        for end in range(1, len(word)):
+            entries.setdefault(word[:end], None)
+    return entries, {tag: math.log(mass / total) for tag, mass in tag_total.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def load_lm() -> WordLM:
+    """Load the model from jieba's files once; later calls reuse it."""
+    root = _jieba_dir()
+    entries, tag_logp = _read_words(root / "dict.txt")
+    return WordLM(
+        entries=entries,
+        tag_logp=tag_logp,
+        start=_read_table(root / "posseg" / "prob_start.py"),
+        trans=_read_table(root / "posseg" / "prob_trans.py"),
+    )
