@@ -18,6 +18,7 @@ from ingest.repair_lm import (
     JOINER,
     State,
     WordLM,
+    end_logp,
     is_ideograph,
     load_lm,
     state_after,
@@ -125,8 +126,8 @@ def _words_from(
         text, extra = stack.pop()
         end = start + len(text)
         if len(text) == 1 or lm.word(text) is not None:  # any ideograph may stand alone
-            tag, logp = lm.reading(text)
-            yield _Edge(start, end, text, tag, logp + extra)
+            for tag, logp in lm.readings(text):
+                yield _Edge(start, end, text, tag, logp + extra)
         if end < len(slots):
             for ch in slots[end]:
                 if is_ideograph(ch) and lm.is_prefix(text + ch):
@@ -139,7 +140,7 @@ def _after(edge: _Edge) -> State:
 
 def _score(lm: WordLM, prev: State, edge: _Edge) -> float:
     if not edge.tag:
-        return symbol_logp(edge.text, prev) + edge.logp
+        return symbol_logp(edge.text, prev) + edge.logp + end_logp(prev)
     penalty = NOT_EMOJI_AFTER_JOINER if prev == JOINER else 0.0
     return lm.transition(prev, edge.tag, edge.end - edge.start == 1) + edge.logp + penalty
 
@@ -159,7 +160,7 @@ def _forward(lm: WordLM, size: int, edges: list[list[_Edge]]) -> list[dict[State
 
 def _backward(lm: WordLM, fwd: list[dict[State, float]], edges: list[list[_Edge]]) -> list[dict[State, float]]:
     bwd: list[dict[State, float]] = [{} for _ in fwd]
-    bwd[-1] = {state: 0.0 for state in fwd[-1]}
+    bwd[-1] = {state: end_logp(state) for state in fwd[-1]}
     for start in reversed(range(len(edges))):
         for state in fwd[start]:
             bwd[start][state] = max(

@@ -42,45 +42,86 @@ _TIERS: tuple[tuple[float, str], ...] = (
 _SYMBOL_PRIOR = {ch: logp for logp, chars in _TIERS for ch in chars}
 
 
+import os
+K = {k: float(os.environ.get("RP_" + k, v)) for k, v in dict(LAMBDA=0.5, GAMMA=0.85, SINGLES=0, END=0, OOVPEN=-8, MAXTAGS=4, NEUTRAL=1, MULTINORM=0, ALPHA=1, CHARPRIOR=0).items()}
+UNTAGGED = "?"
+
+
 @dataclass(frozen=True, eq=False)  # hashed by identity, for the reading cache
 class WordLM:
-    """Dictionary words with their tags and prefixes, and jieba's tag transitions."""
-
-    entries: dict[str, tuple[float, str] | None]  # word -> (log P(word), tag); prefix -> None
-    tag_logp: dict[str, float]  # log of the share of dictionary frequency each tag holds
-    start: dict[HmmState, float]  # log P(first state of a sentence)
-    trans: dict[HmmState, dict[HmmState, float]]  # log P(next state | state)
+    entries: dict[str, tuple[float, str] | None]
+    tag_logp: dict[str, float]
+    start: dict[HmmState, float]
+    trans: dict[HmmState, dict[HmmState, float]]
+    singles: dict[str, tuple[tuple[str, float], ...]]
+    chars: dict[str, float]
 
     def word(self, text: str) -> tuple[float, str] | None:
-        """Log P(word) and tag of a dictionary word, None for prefixes and unknown text."""
         return self.entries.get(text)
 
     def is_prefix(self, text: str) -> bool:
-        """Whether some dictionary word starts with text."""
         return text in self.entries
 
     def reading(self, text: str) -> tuple[str, float]:
-        """The tag of text as one word and log P(text | tag)."""
         return _reading(self, text)
 
+    def readings(self, text: str) -> tuple[tuple[str, float], ...]:
+        if len(text) == 1 and K["SINGLES"]:
+            found = self.singles.get(text)
+            if found:
+                return found
+            return ((UNTAGGED if K["NEUTRAL"] else "x", self.chars.get(text, ideograph_logp(text) - 10) + K["OOVPEN"]),)
+        return (_reading(self, text),)
+
     def transition(self, prev: State, tag: str, single: bool) -> float:
-        """Log P(tag of the next word | previous state), from the HMM's word-boundary states."""
-        here = ("S" if single else "B", tag)
-        if prev[0] in ("", "emoji", "zwj"):
-            logp = self.start.get(here, FLOOR)
-        else:
-            logp = self.trans.get(("S" if prev[1] else "E", prev[0]), {}).get(here, FLOOR)
-        return max(logp, FLOOR)
+        return _transition(self, prev, tag, single)
+
+
+@functools.lru_cache(maxsize=65536)
+def _transition(lm: WordLM, prev: State, tag: str, single: bool) -> float:
+    here = ("S" if single else "B", tag)
+    if prev[0] in ("", "emoji", "zwj"):
+        row = lm.start
+    elif prev[0] == UNTAGGED:
+        row = _untagged_row(lm)
+    else:
+        row = lm.trans.get(("S" if prev[1] else "E", prev[0]), {})
+    if tag == UNTAGGED:
+        kind = here[0]
+        total = sum(math.exp(v) for k, v in row.items() if k[0] == kind)
+        return max(math.log(total) if total > 0 else FLOOR, FLOOR)
+    logp = row.get(here, FLOOR)
+    if K["ALPHA"] < 1:
+        return math.log(K["ALPHA"] * math.exp(logp) + (1 - K["ALPHA"]) * math.exp(lm.tag_logp.get(tag, FLOOR)))
+    return max(logp, FLOOR)
+
+
+@functools.lru_cache(maxsize=4)
+def _untagged_row(lm: WordLM) -> dict[HmmState, float]:
+    mix: dict[HmmState, float] = {}
+    for tag, logp in lm.tag_logp.items():
+        for state, p in lm.trans.get(("E", tag), {}).items():
+            mix[state] = mix.get(state, 0.0) + math.exp(logp + p)
+    total = sum(mix.values())
+    return {k: math.log(v / total) for k, v in mix.items() if v > 0}
+
+
+def end_logp(prev: State) -> float:
+    """Cost of a Han run ending after state prev."""
+    return K["END"] if prev[0] in ("d", "p", "c") else 0.0
 
 
 @functools.lru_cache(maxsize=65536)
 def _reading(lm: WordLM, text: str) -> tuple[str, float]:
     word = lm.word(text)
-    # Tag x marks bound morphemes (杩 of 杩头); standing alone they are as rare as unknown ones.
     if word is None or word[1] == "x":
+        if K["CHARPRIOR"] and len(text) == 1:
+            return (UNTAGGED if K["NEUTRAL"] else "x"), lm.chars.get(text, ideograph_logp(text) - 10) + K["OOVPEN"]
         return "x", ideograph_logp(text[0]) * len(text)
     logp, tag = word
-    return tag, logp - GAMMA * lm.tag_logp[tag]
+    if tag == UNTAGGED:
+        return tag, logp
+    return tag, logp - K["GAMMA"] * lm.tag_logp[tag]
 
 
 def is_ideograph(ch: str) -> bool:
@@ -153,32 +194,78 @@ def _read_table(path: Path) -> Any:
     return module.P
 
 
-def _read_words(path: Path) -> tuple[dict[str, tuple[float, str] | None], dict[str, float]]:
+def _read_wordfreq() -> dict[str, float]:
+    import gzip, msgpack
+    spec = importlib.util.find_spec("wordfreq")
+    assert spec and spec.origin
+    path = Path(spec.origin).parent / "data" / "large_zh.msgpack.gz"
+    with gzip.open(path) as f:
+        bins = msgpack.load(f, raw=False)
+    out: dict[str, float] = {}
+    for i, words in enumerate(bins[1:]):
+        p = 10 ** (-i / 100)
+        for w in words:
+            if all(map(is_ideograph, w)):
+                out[w] = p
+    return out
+
+
+def _read_words(path: Path):
     counts: dict[str, tuple[int, str]] = {}
     with path.open(encoding="utf-8") as lines:
         for line in lines:
-            fields = line.split()  # word, frequency, part-of-speech tag
+            fields = line.split()
             if len(fields) == 3 and all(map(is_ideograph, fields[0])) and int(fields[1]) > 0:
                 counts[fields[0]] = (int(fields[1]), fields[2])
     total = sum(count for count, _ in counts.values())
-    entries: dict[str, tuple[float, str] | None] = {}
-    tag_total: dict[str, int] = {}
+    lam = K["LAMBDA"]
+    wf = _read_wordfreq() if lam < 1 else {}
+    wtotal = sum(wf.values()) or 1.0
+    probs: dict[str, tuple[float, str]] = {}
     for word, (count, tag) in counts.items():
-        entries[word] = (math.log(count / total), tag)
-        tag_total[tag] = tag_total.get(tag, 0) + count
+        probs[word] = (lam * count / total + (1 - lam) * wf.get(word, 0.0) / wtotal, tag)
+    for word, p in wf.items():
+        if word not in probs:
+            probs[word] = ((1 - lam) * p / wtotal, UNTAGGED)
+    chars: dict[str, float] = {}
+    for word, (p, tag) in probs.items():
+        for c in word:
+            chars[c] = chars.get(c, 0.0) + p
+    ctot = sum(chars.values())
+    multi = K["MULTINORM"] and K["SINGLES"]
+    entries: dict[str, tuple[float, str] | None] = {}
+    tag_total: dict[str, float] = {}
+    for word, (p, tag) in probs.items():
+        if multi and len(word) == 1:
+            continue
+        entries[word] = (math.log(p), tag)
+        tag_total[tag] = tag_total.get(tag, 0) + p
         for end in range(1, len(word)):
             entries.setdefault(word[:end], None)
-    return entries, {tag: math.log(mass / total) for tag, mass in tag_total.items()}
+    tag_total.pop(UNTAGGED, None)
+    return entries, {tag: math.log(mass) for tag, mass in tag_total.items()}, {c: math.log(v / ctot) for c, v in chars.items()}
+
+
+def _singles(emit) -> dict[str, tuple[tuple[str, float], ...]]:
+    found: dict[str, list[tuple[str, float]]] = {}
+    for (place, tag), table in emit.items():
+        if place == "S":
+            for ch, logp in table.items():
+                if logp > -50:
+                    found.setdefault(ch, []).append((tag, logp))
+    n = int(K["MAXTAGS"])
+    return {ch: tuple(sorted(r, key=lambda x: -x[1])[:n]) for ch, r in found.items()}
 
 
 @functools.lru_cache(maxsize=1)
 def load_lm() -> WordLM:
-    """Load the model from jieba's files once; later calls reuse it."""
     root = _jieba_dir()
-    entries, tag_logp = _read_words(root / "dict.txt")
+    entries, tag_logp, chars = _read_words(root / "dict.txt")
     return WordLM(
         entries=entries,
         tag_logp=tag_logp,
         start=_read_table(root / "posseg" / "prob_start.py"),
         trans=_read_table(root / "posseg" / "prob_trans.py"),
+        singles=_singles(_read_table(root / "posseg" / "prob_emit.py")),
+        chars=chars,
     )

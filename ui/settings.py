@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     weight_crosslingual: float = Field(
         1.0, ge=0, description="Weight of the multilingual embedder's ranking for questions not in English."
     )
+    crosslingual: bool = Field(
+        True,
+        description="Also embed chunks with the multilingual Universal Sentence Encoder so Chinese questions find "
+        "English passages (indexing about 3x slower); changing it needs `readpath reindex`.",
+    )
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by a search or given to the LLM.")
     # --- assistant ---
     llm_backend: Literal["local", "openai", "ollama", "extractive"] = Field(
@@ -114,6 +119,7 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, description="Context size of the local model, in tokens.")
     llm_max_tokens: int = Field(384, ge=16, description="Most tokens an answer may generate.")
     llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
+    answer_passages: int = Field(3, ge=1, le=10, description="Passages (trimmed to the sentences that matter) given to the LLM per answer; each adds about 100 prompt tokens, 0.6 s on 2 cores.")
     openai_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible server.")
     openai_model: str = Field("gpt-4o-mini", description="Model name on the OpenAI-compatible server.")
     openai_api_key: SecretStr | None = Field(
@@ -127,6 +133,8 @@ class Settings(BaseSettings):
     )
     repo_hours: float = Field(2.0, gt=0, description="Hours estimated for studying one repository.")
     course_hours: float = Field(6.0, gt=0, description="Hours estimated for one course or book chapter set.")
+    web_hours: float = Field(1.0, gt=0, description="Hours estimated for one web page, tutorial or manual a plan cites.")
+    prerequisites_path: Path | None = Field(None, description="A prerequisite-graph TOML to plan with instead of the packaged seeds/prerequisites.toml.")
 
     @classmethod
     def settings_customise_sources(

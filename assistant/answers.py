@@ -1,0 +1,233 @@
+"""Cited answers from the library: retrieve, decide coverage, prompt tightly, stream, check citations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant import prompts
+from assistant.citations import Source, check_citations, split_sentences, terms
+from assistant.coverage import Coverage, assess, suggest
+from assistant.language import detect_language, glossary_pairs
+from assistant.llm import ChatModel
+from assistant.models import Answer
+from index.models import Hit
+from ingest.models import Document, Guide
+
+TokenCallback = Callable[[str], None]
+History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
+
+
+class Retriever(Protocol):
+    """What answers need from the index: the hybrid search."""
+
+    def search(self, query: str, k: int = 5, *, kinds: list[str] | None = None, topics: list[str] | None = None,
+               doc_ids: list[str] | None = None) -> list[Hit]:
+        """The best chunks for `query`."""
+        ...
+
+
+class DocumentLookup(Protocol):
+    """What answers need from the library store: a document's pages, to place a quote on its page."""
+
+    def get(self, doc_id: str, *, with_pages: bool = True) -> Document | None:
+        """The stored document, or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """How much to retrieve and generate."""
+
+    sources: int = 3  # passages in the prompt: 3 of ~100 tokens keep the first token near 2 s at 165 tokens/s
+    retrieve: int = 6  # passages read to decide whether the library covers the question
+    passage_chars: int = 420
+    max_tokens: int = 384
+    temperature: float = 0.2
+
+
+class LlmTranslator:
+    """The index's Translator, backed by a chat model; remembers what it translated."""
+
+    def __init__(self, model: ChatModel, max_tokens: int = 60) -> None:
+        self.model, self.max_tokens = model, max_tokens
+        self._memo: dict[tuple[str, str], str] = {}
+
+    def translate(self, text: str, target: str) -> str:
+        """`text` in the language `target` ("en" or "zh"); the text itself when the model cannot."""
+        if not self.model.generative or detect_language(text) == target:
+            return text
+        if (text, target) not in self._memo:
+            out = self.model.complete(prompts.translate_messages(text, target), max_tokens=self.max_tokens,
+                                      temperature=0.0)
+            lines = [line.strip() for line in out.strip().splitlines() if line.strip()]
+            self._memo[(text, target)] = lines[0] if lines else text
+        return self._memo[(text, target)]
+
+
+def trim_passage(text: str, wanted: set[str], limit: int) -> str:
+    """The sentences of a chunk sharing most words with the question, in their order, within `limit`."""
+    sentences = split_sentences(text)
+    ranked = sorted(range(len(sentences)), key=lambda i: (-len(terms(sentences[i]) & wanted), i))
+    chosen: list[int] = []
+    used = 0
+    for i in ranked:
+        if used + len(sentences[i]) > limit and chosen:
+            break
+        chosen.append(i)
+        used += len(sentences[i]) + 1
+    passage = " ".join(sentences[i] for i in sorted(chosen))
+    return passage[:limit]
+
+
+class _HoldSentinel:
+    """Passes tokens on, but holds back text that may be the start of the NO_ANSWER sentinel."""
+
+    def __init__(self, callback: TokenCallback | None) -> None:
+        self.callback, self.text, self.sent = callback, "", 0
+
+    def feed(self, piece: str) -> None:
+        self.text += piece
+        stripped = self.text.lstrip()
+        if self.callback is None or prompts.NO_ANSWER.startswith(stripped) or stripped.startswith(prompts.NO_ANSWER):
+            return
+        self.callback(self.text[self.sent :])
+        self.sent = len(self.text)
+
+    def flush(self) -> None:
+        """Send what was held back, unless it turned out to be the sentinel."""
+        if self.callback and self.sent < len(self.text) and prompts.NO_ANSWER not in self.text:
+            self.callback(self.text[self.sent :])
+            self.sent = len(self.text)
+
+
+@dataclass
+class Assistant:
+    """Answers questions from one library with one chat model."""
+
+    model: ChatModel
+    retriever: Retriever
+    guides: Sequence[Guide] = ()
+    library: DocumentLookup | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # doc_id -> title of every library document
+    options: AnswerOptions = field(default_factory=AnswerOptions)
+    translator: LlmTranslator | None = None
+
+    def __post_init__(self) -> None:
+        self.translator = self.translator or LlmTranslator(self.model)
+        self.glossary: dict[str, str] = {}
+        for guide in self.guides:  # the first guide's term wins, as in the index
+            for zh, en in guide.glossary.items():
+                self.glossary.setdefault(zh, en)
+
+    def ask(self, question: str, history: History | None = None, on_token: TokenCallback | None = None) -> Answer:
+        """A cited answer in the question's language, or an abstention naming what would cover it."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        language = detect_language(question)
+        standalone = self._standalone(question, history)
+        queries = self._queries(standalone, language)
+        timings["prepare_s"] = time.perf_counter() - started
+        hits = self.retriever.search(standalone, k=self.options.retrieve)
+        timings["retrieval_s"] = time.perf_counter() - started - timings["prepare_s"]
+        coverage = assess(queries, [h.chunk.text for h in hits], self._titles(hits))
+        if not hits or not coverage.covered:
+            answer = self._abstain(question, language, queries, coverage, on_token)
+        else:
+            answer = self._answer(question, standalone, language, hits, queries, on_token, timings)
+        answer.standalone_question = standalone if standalone != question else None
+        answer.timings = {**timings, **answer.timings, "total_s": time.perf_counter() - started}
+        return answer
+
+    def _standalone(self, question: str, history: History | None) -> str:
+        if not history:
+            return question
+        if not self.model.generative:  # no model to rewrite with: the previous question carries the referent
+            return f"{history[-1][0]} {question}"
+        out = self.model.complete(prompts.rewrite_messages(question, history), max_tokens=80, temperature=0.0)
+        lines = [line.strip() for line in out.strip().splitlines() if line.strip()]
+        return lines[0] if lines else question
+
+    def _queries(self, question: str, language: str) -> list[str]:
+        """The question's wordings for coverage and trimming: itself, English, glossary terms."""
+        queries = [question]
+        if language != "en" and self.translator is not None:
+            queries.append(self.translator.translate(question, "en"))
+        pairs = glossary_pairs(question, self.glossary)
+        if pairs:
+            queries.append(" ".join(en for _, en in pairs))
+        return list(dict.fromkeys(queries))
+
+    def _titles(self, hits: Sequence[Hit]) -> list[str]:
+        return list(dict.fromkeys([*self.titles.values(), *(h.chunk.title for h in hits)]))
+
+    def _sources(self, hits: Sequence[Hit], queries: Sequence[str]) -> list[Source]:
+        wanted = set().union(*(terms(q) for q in queries))
+        docs: dict[str, Document | None] = {}
+        sources = []
+        for key, hit in enumerate(hits[: self.options.sources], start=1):
+            passage = trim_passage(hit.chunk.text, wanted, self.options.passage_chars)
+            sources.append(Source(key, hit.chunk, passage, self._page_of(hit, passage, docs)))
+        return sources
+
+    def _page_of(self, hit: Hit, passage: str, docs: dict[str, Document | None]) -> int | None:
+        """The page the passage is on, when its chunk spans several; the chunk's first page otherwise."""
+        chunk = hit.chunk
+        if chunk.page_start is None or not chunk.page_end or chunk.page_end == chunk.page_start or not self.library:
+            return chunk.page_start
+        if chunk.doc_id not in docs:
+            docs[chunk.doc_id] = self.library.get(chunk.doc_id)
+        doc = docs[chunk.doc_id]
+        probe = " ".join(passage.split())[:60]
+        for page in doc.pages if doc else []:
+            if chunk.page_start <= page.number <= chunk.page_end and probe in " ".join(page.text.split()):
+                return page.number
+        return chunk.page_start
+
+    def _generate(self, messages: list[dict[str, str]], on_token: TokenCallback | None,
+                  timings: dict[str, float]) -> str:
+        hold = _HoldSentinel(on_token)
+        started = time.perf_counter()
+        stream: Iterator[str] = self.model.stream(messages, max_tokens=self.options.max_tokens,
+                                                  temperature=self.options.temperature)
+        pieces = 0
+        for piece in stream:
+            if pieces == 0:
+                timings["first_token_s"] = time.perf_counter() - started
+            pieces += 1
+            hold.feed(piece)
+        hold.flush()
+        timings["generation_s"] = time.perf_counter() - started
+        timings["tokens"] = float(pieces)
+        return hold.text.strip()
+
+    def _answer(self, question: str, standalone: str, language: str, hits: Sequence[Hit], queries: list[str],
+                on_token: TokenCallback | None, timings: dict[str, float]) -> Answer:
+        sources = self._sources(hits, queries)
+        shown = [prompts.PromptSource(s.key, s.chunk.title, s.passage, f"page {s.page}" if s.page else
+                                      (s.chunk.heading_path or "")) for s in sources]
+        pairs = glossary_pairs(standalone, self.glossary)
+        text = self._generate(prompts.answer_messages(standalone, shown, language, pairs), on_token, timings)
+        checked = check_citations(text, sources)
+        if prompts.NO_ANSWER in text and not checked.citations:
+            return self._abstain(question, language, queries, Coverage(False), on_token)
+        return Answer(question=question, answer=checked.text, language=language, abstained=False,
+                      citations=checked.citations, dropped_citations=checked.dropped)
+
+    def _abstain(self, question: str, language: str, queries: list[str], coverage: Coverage,
+                 on_token: TokenCallback | None) -> Answer:
+        lines = [prompts.ADJACENT[language].format(title=t, name=n) for n, t in coverage.adjacent[:1]]
+        lines.append(prompts.ABSTAIN[language])
+        library_ids = {doc_id.split(":", 1)[-1] for doc_id in self.titles}
+        refs = suggest(self.guides, queries, library_ids, coverage.missing)
+        if refs:
+            items = "; ".join(f"{r.title} ({r.source_id})" if r.source_id != r.title else r.title for r in refs)
+            lines.append(prompts.SUGGEST[language].format(items=items))
+        text = " ".join(lines)
+        if on_token:
+            on_token(text)
+        return Answer(question=question, answer=text, language=language, abstained=True,
+                      suggestions=[r.title for r in refs])
+

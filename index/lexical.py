@@ -1,0 +1,105 @@
+"""BM25 keyword search: jieba words for Chinese, Snowball stems for English, built from stored tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*[+#]*")  # keeps "fp16", "c++", "v1.5" whole
+_SPLIT = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
+
+
+@cache
+def _stopwords() -> tuple[frozenset[str], frozenset[str]]:
+    from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS), frozenset(STOPWORDS_CHINESE)
+
+
+@cache
+def _stemmer() -> Any:
+    try:
+        import Stemmer
+    except ImportError as exc:
+        raise ImportError("PyStemmer is not installed: pip install PyStemmer") from exc
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _jieba() -> Any:
+    try:
+        import jieba
+    except ImportError as exc:
+        raise ImportError("jieba is not installed: pip install jieba") from exc
+    jieba.setLogLevel(60)  # its dictionary-loading chatter would land in the CLI's output
+    return jieba
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text contains Chinese characters."""
+    return bool(_CJK_RUN.search(text))
+
+
+def stem(word: str) -> str:
+    """The English Snowball stem of a lower-case word."""
+    return str(_stemmer().stemWord(word))
+
+
+def tokenize(text: str) -> list[str]:
+    """BM25 terms: jieba search-mode words for Chinese runs, stemmed words for the rest; stopwords dropped."""
+    english_stop, chinese_stop = _stopwords()
+    terms: list[str] = []
+    for part in _SPLIT.split(text.lower()):
+        if not part:
+            continue
+        if _CJK_RUN.fullmatch(part):
+            terms.extend(w for w in _jieba().lcut_for_search(part) if w.strip() and w not in chinese_stop)
+        else:
+            words = [w for w in _WORD.findall(part) if w not in english_stop]
+            terms.extend(_stemmer().stemWords(words))
+    return terms
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query as a reader sees them (no stems), for highlighting snippets."""
+    english_stop, chinese_stop = _stopwords()
+    words: list[str] = []
+    for part in _SPLIT.split(text.lower()):
+        if _CJK_RUN.fullmatch(part):
+            words.extend(w for w in _jieba().lcut(part) if w.strip() and w not in chinese_stop)
+        elif part:
+            words.extend(w for w in _WORD.findall(part) if w not in english_stop)
+    return words
+
+
+class Bm25Index:
+    """BM25 over chunk token lists, kept in memory and built from the tokens stored in SQLite."""
+
+    def __init__(self, ids: np.ndarray, token_lists: Sequence[Sequence[str]]) -> None:
+        import bm25s
+
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self._bm25: Any = None
+        if len(self.ids):
+            self._bm25 = bm25s.BM25()
+            # Empty chunks (a page with only a figure) still need a token for bm25s to index them.
+            self._bm25.index([list(t) or [""] for t in token_lists], show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best-scoring ids with positive scores, best first; only `allowed` ids when given."""
+        known = [t for t in terms if self._bm25 is not None and t in self._bm25.vocab_dict]
+        if not known or k <= 0:
+            return []
+        scores = self._bm25.get_scores(known)
+        if allowed is not None:
+            scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]

@@ -1,0 +1,192 @@
+"""Indexing and hybrid search end to end: real store, real model, real FAISS and BM25."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from llama_index.core.llms import MockLLM
+from llama_index.core.query_engine import RetrieverQueryEngine
+
+from index.embeddings import SentenceTransformerEmbedder
+from index.errors import IndexDamaged, IndexMissing, ModelMismatch
+from index.indexer import reindex, sync_index
+from index.retriever import HybridRetriever
+from index.search import Searcher, SearchOptions, Weights
+from ingest.models import Page
+from ingest.store import LibraryStore
+from tests.support.index_support import SMALL_GLOSSARY, OtherModel, minilm, stored_library, use_multilingual
+
+BUBBLE = "What is the overhead of the pipeline bubble with many micro-batches?"
+
+
+class Counting(SentenceTransformerEmbedder):
+    """The packaged model, counting the texts it embeds."""
+
+    def __init__(self) -> None:
+        self.model, self.name, self.dim, self.max_tokens = minilm().model, minilm().name, minilm().dim, 256
+        self.embedded = 0
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return super().embed_batch(texts)
+
+
+class DictTranslator:
+    """A fake translator outside the unit: known sentences from a dictionary, and the calls it got."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+        self.calls: list[tuple[str, str]] = []
+
+    def translate(self, text: str, target: str) -> str:
+        self.calls.append((text, target))
+        return self.table.get(text, text)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LibraryStore:
+    return stored_library(tmp_path)
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+def _open(store: LibraryStore, index_dir: Path, **options: object) -> Searcher:
+    return Searcher.open(store, minilm(), index_dir=index_dir, options=SearchOptions(**options))  # type: ignore[arg-type]
+
+
+def test_search_finds_the_page_that_answers(store: LibraryStore, index_dir: Path) -> None:
+    report = sync_index(store, minilm(), index_dir=index_dir)
+    assert (report.added, report.chunks_total, report.generation, report.approximate) == (3, 6, 1, False)
+    hit = _open(store, index_dir).search(BUBBLE, 3)[0]
+    assert (hit.chunk.doc_id, hit.chunk.page_start) == ("paper:1811.06965", 2)
+    assert set(hit.ranks) == {"dense", "bm25"} and hit.score > 0
+    assert "**micro-batches**" in hit.snippet and "**bubble overhead**" in hit.snippet
+
+
+def test_only_new_or_changed_documents_are_embedded(store: LibraryStore, index_dir: Path) -> None:
+    model = Counting()
+    sync_index(store, model, index_dir=index_dir)
+    assert model.embedded == 6
+    again = sync_index(store, model, index_dir=index_dir)
+    assert (again.unchanged, again.chunks_added, again.generation, model.embedded) == (3, 0, 1, 6)
+    doc = store.get("paper:1604.06174")
+    assert doc is not None
+    store.upsert(replace(doc, pages=[*doc.pages, Page(3, "Memory sharing reuses buffers of dead activations.")]))
+    changed = sync_index(store, model, index_dir=index_dir)
+    assert (changed.updated, changed.unchanged, changed.chunks_added, changed.chunks_removed) == (1, 2, 3, 2)
+    assert model.embedded == 9
+    store.remove("repo:example/quant-tool")
+    removed = sync_index(store, model, index_dir=index_dir)
+    assert (removed.removed, removed.chunks_total, model.embedded) == (1, 5, 9)
+    searcher = _open(store, index_dir)
+    assert searcher.search("量化 显存", 5, doc_ids=["repo:example/quant-tool"]) == []
+    assert searcher.search("buffers of dead activations", 1)[0].chunk.page_start == 3
+
+
+def test_filters_by_kind_topic_and_document(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    searcher = _open(store, index_dir)
+    assert {h.chunk.kind for h in searcher.search("install", 5, kinds=["repo"])} == {"repo"}
+    assert {h.chunk.doc_id for h in searcher.search("memory", 10, topics=["mlsys/memory"])} == {"paper:1604.06174"}
+    assert len(searcher.search("memory", 10, topics=["mlsys"])) == 6  # a node covers the nodes under it
+    assert {h.chunk.doc_id for h in searcher.search("stages", 10, doc_ids=["paper:1811.06965"])} == {
+        "paper:1811.06965"}
+
+
+def test_a_zero_weight_leaves_a_ranking_out(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    dense_only = _open(store, index_dir, weights=Weights(bm25=0)).search(BUBBLE, 3)
+    assert all(set(h.ranks) == {"dense"} for h in dense_only)
+    bm25_only = _open(store, index_dir, weights=Weights(dense=0)).search(BUBBLE, 3)
+    assert bm25_only and all(set(h.ranks) == {"bm25"} for h in bm25_only)
+
+
+def test_a_chinese_question_finds_the_english_page_through_the_glossary(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    question = "梯度检查点如何用计算换内存？"
+    hit = _open(store, index_dir, glossary=SMALL_GLOSSARY).search(question, 1)[0]
+    assert hit.chunk.doc_id == "paper:1604.06174"
+    assert "bm25" in hit.ranks  # the glossary's "gradient checkpointing" matched the English text
+
+
+def test_a_translator_gets_chinese_questions_only(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    question = "气泡开销有多大？"
+    translator = DictTranslator({question: BUBBLE})
+    searcher = _open(store, index_dir, translator=translator)
+    assert searcher.search(question, 1)[0].chunk.page_start == 2
+    searcher.search(BUBBLE, 1)
+    assert translator.calls == [(question, "en")]
+
+
+def test_the_multilingual_ranking_joins_for_chinese_questions(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir, crosslingual=use_multilingual())
+    searcher = Searcher.open(store, minilm(), index_dir=index_dir, crosslingual=use_multilingual())
+    hits = searcher.search("模型量化把权重压缩成整数", 2)
+    assert hits[0].chunk.doc_id == "repo:example/quant-tool" and "crosslingual" in hits[0].ranks
+    assert all("crosslingual" not in h.ranks for h in searcher.search(BUBBLE, 3))
+
+
+def test_another_model_is_a_mismatch_until_reindexed(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    with pytest.raises(ModelMismatch, match="readpath reindex"):
+        Searcher.open(store, OtherModel(), index_dir=index_dir)
+    with pytest.raises(ModelMismatch, match="readpath reindex"):
+        sync_index(store, OtherModel(), index_dir=index_dir)
+    with pytest.raises(ModelMismatch, match="readpath reindex"):  # built without the multilingual encoder
+        Searcher.open(store, minilm(), index_dir=index_dir, crosslingual=use_multilingual())
+    report = reindex(store, OtherModel(), index_dir=index_dir)
+    assert (report.chunks_total, report.generation) == (6, 2)
+    assert Searcher.open(store, OtherModel(), index_dir=index_dir).search(BUBBLE, 1)[0].chunk.page_start == 2
+
+
+def test_a_damaged_index_is_named_and_reindex_repairs_it(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    path = index_dir / "gen-000001" / "dense.faiss"
+    path.write_bytes(path.read_bytes()[:-16])
+    with pytest.raises(IndexDamaged, match="readpath reindex"):
+        _open(store, index_dir)
+    with pytest.raises(IndexDamaged, match="readpath reindex"):
+        sync_index(store, minilm(), index_dir=index_dir)
+    reindex(store, minilm(), index_dir=index_dir)
+    assert _open(store, index_dir).search(BUBBLE, 1)[0].chunk.page_start == 2
+    assert not (index_dir / "gen-000000").exists()
+
+
+def test_no_index_yet_says_how_to_build_one(store: LibraryStore, index_dir: Path) -> None:
+    with pytest.raises(IndexMissing, match="readpath index"):
+        _open(store, index_dir)
+
+
+def test_chunk_metadata_lives_in_the_library_database(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    db = sqlite3.connect(store.path)
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"idx_chunks", "idx_documents", "idx_state", "idx_schema", "documents"} <= tables
+    assert db.execute("SELECT version FROM idx_schema").fetchone() == (1,)
+    assert db.execute("SELECT COUNT(*) FROM idx_chunks").fetchone() == (6,)
+    assert db.execute("SELECT value FROM idx_state WHERE key = 'generation'").fetchone() == ("1",)
+
+
+def test_an_approximate_index_takes_over_past_the_threshold(store: LibraryStore, index_dir: Path) -> None:
+    report = sync_index(store, minilm(), index_dir=index_dir, ann_threshold=2)
+    assert report.approximate
+    assert _open(store, index_dir).search(BUBBLE, 1)[0].chunk.page_start == 2
+
+
+def test_the_retriever_serves_a_llama_index_query_engine(store: LibraryStore, index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    retriever = HybridRetriever(_open(store, index_dir), k=2, kinds=["paper"])
+    nodes = retriever.retrieve(BUBBLE)
+    assert len(nodes) == 2 and nodes[0].score is not None and nodes[0].score >= nodes[1].score  # type: ignore[operator]
+    assert (nodes[0].node.metadata["doc_id"], nodes[0].node.metadata["page"]) == ("paper:1811.06965", 2)
+    response = RetrieverQueryEngine.from_args(retriever, llm=MockLLM()).query(BUBBLE)
+    assert [n.node.node_id for n in response.source_nodes] == [n.node.node_id for n in nodes]
