@@ -135,6 +135,15 @@ def _keys_for(body: str, keys: list[int], sources: Sequence[Source]) -> list[int
     return [best] if top >= 0.5 else keys
 
 
+def _with_keys(body: str, keys: list[int]) -> str:
+    """A sentence with its keys replaced by `keys`, placed before its closing punctuation."""
+    bare = re.sub(r"\s+([.!?。！？,;])", r"\1", _KEYS.sub("", body))
+    parts = re.fullmatch(r"(.*?)([.!?。！？]*)(\s*)", bare, re.DOTALL)
+    text, stop, space = parts.groups() if parts else (bare, "", "")
+    marks = f" [{', '.join(map(str, keys))}]" if keys else ""
+    return f"{text.rstrip()}{marks}{stop}{space}"
+
+
 def attribute(text: str, sources: Sequence[Source]) -> str:
     """The answer with each sentence's keys pointed at a source that supports it, when one clearly does."""
     out = []
@@ -145,9 +154,7 @@ def attribute(text: str, sources: Sequence[Source]) -> str:
         if wanted == keys:
             out.append(match.group(0))
             continue
-        bare = _KEYS.sub("", body).rstrip()
-        end = "\n" if body.endswith("\n") else ""
-        out.append(f"{bare} [{', '.join(map(str, wanted))}]{end}" if wanted else bare + end)
+        out.append(_with_keys(body, wanted))
     return "".join(out)
 
 

@@ -114,7 +114,7 @@ def pack(order: Sequence[Unit], preds: Mapping[str, set[str]], budget: float, *,
         load, rest = 0.0, []
         for unit in remaining:
             ready = all(p in weeks or p not in known for p in preds.get(unit.id, ()))
-            if load + unit.hours <= budget + EPS:
+            if ready and load + unit.hours <= budget + EPS:
                 weeks[unit.id] = week
                 load += unit.hours
             else:

@@ -1,8 +1,8 @@
 """The written parts of a plan item: why it is on the path, and check-yourself questions.
 
 With a generative ChatModel they come from the model, grounded in the item's abstract or the guide's
-note about it, in the plan's language; without one (or when the model's reply cannot be used) they
-come from templates that say plainly where their words come from.
+note about it, in the plan's language; without one, for an item with neither abstract nor note, or
+when the model's reply cannot be used, they come from templates that say where their words come from.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class PlanWriter:
         """(why, questions) for one item."""
         why: str | None = None
         questions: list[str] = []
-        if self.chat is not None:
+        if self.chat is not None and (ctx.abstract or ctx.note):  # nothing to ground on: the model would invent
             reply = self.chat.complete(plan_messages(ctx), max_tokens=self.max_tokens, temperature=self.temperature)
             why, questions = parse_reply(reply, ctx.language)
             self.written += why is not None

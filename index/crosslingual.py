@@ -30,10 +30,14 @@ class QueryForms:
 
     @property
     def dense_text(self) -> str:
-        """Text for the English embedder: the translation, else glossary terms with the query."""
+        """Text for the English embedder: the query, or for a Chinese one its translation or glossary terms.
+
+        Empty when a Chinese query has neither: the English model's vector of Chinese text is noise
+        against English passages (cosine 0.001 with its answer), so that ranking sits out.
+        """
         if not self.chinese:
             return self.original
-        return self.translation or " ".join((*self.terms, self.original))
+        return self.translation or " ".join(self.terms)
 
     @property
     def lexical_text(self) -> str:

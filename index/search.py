@@ -1,4 +1,4 @@
-"""Hybrid search: dense vectors, BM25 and, for Chinese questions, a multilingual ranking, fused by RRF."""
+"""Hybrid search: dense vectors, BM25 and a multilingual ranking, fused by reciprocal rank fusion."""
 
 from __future__ import annotations
 
@@ -105,11 +105,12 @@ class Searcher:
         """Each ranking's top n vector ids, best first; rankings with weight 0 are skipped."""
         weights = self.options.weights
         out: dict[str, list[int]] = {}
-        if weights.dense > 0:
+        if weights.dense > 0 and forms.dense_text:
             out[DENSE] = self._dense(DENSE, forms.dense_text, n, allowed)
         if weights.bm25 > 0:
             out[BM25] = [i for i, _ in self.bm25.search(tokenize(forms.lexical_text), n, allowed)]
-        if weights.crosslingual > 0 and forms.chinese and CROSSLINGUAL in self.vectors:
+        # The multilingual ranking serves every question: it also lets English questions reach Chinese passages.
+        if weights.crosslingual > 0 and CROSSLINGUAL in self.vectors:
             out[CROSSLINGUAL] = self._dense(CROSSLINGUAL, forms.original, n, allowed)
         return out
 

@@ -10,6 +10,9 @@ between the winner and the runner-up says how sure the choice is.
 from __future__ import annotations
 
 import math
+import os
+import unicodedata
+END_MODE = int(os.environ.get("RP_ENDMODE", "1"))
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -140,7 +143,8 @@ def _after(edge: _Edge) -> State:
 
 def _score(lm: WordLM, prev: State, edge: _Edge) -> float:
     if not edge.tag:
-        return symbol_logp(edge.text, prev) + edge.logp + end_logp(prev)
+        ends = unicodedata.category(edge.text)[0] == "P" and not edge.text.isascii() if END_MODE == 1 else (not edge.text.isalnum() and edge.text != " ") if END_MODE == 2 else True
+        return symbol_logp(edge.text, prev) + edge.logp + (end_logp(prev) if ends else 0.0)
     penalty = NOT_EMOJI_AFTER_JOINER if prev == JOINER else 0.0
     return lm.transition(prev, edge.tag, edge.end - edge.start == 1) + edge.logp + penalty
 

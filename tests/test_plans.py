@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 
-from assistant.errors import PlanError
+from assistant.errors import BackendUnavailable, PlanError
+from assistant.llm import make_chat_model
 from assistant.models import Plan, PlanItem
 from assistant.plan_catalogue import Catalogue, build_catalogue, resolve_goal, resolve_known
 from assistant.plan_export import plan_from_dict, plan_markdown, plan_to_dict
@@ -16,9 +18,11 @@ from assistant.plan_graph import PrereqGraph, load_prerequisites, norm_key, pars
 from assistant.plan_match import best_matches, keywords
 from assistant.plan_schedule import ReadingSpeed, estimate_hours
 from assistant.plan_select import precedence, select
+from assistant.plan_text import WHY_TAG, PlanWriter
 from assistant.plans import LibraryFacts, PlanRequest, build_plan, mark_done, replan
 from ingest.models import Guide, RefKind
 from tests.conftest import REPO, SEED
+from tests.support.scripted import ScriptedChatModel
 from ui.services.guides import load_guides
 
 GRAPH = REPO / "seeds" / "prerequisites.toml"
@@ -298,3 +302,66 @@ def test_template_text_is_grounded_and_in_the_plan_language(seed: Guide, graph: 
     assert "张量并行" in megatron_zh.why and "摘要开头写道" in megatron_zh.why
     assert all(re.search(r"[\u4e00-\u9fff]", q) for q in megatron_zh.questions)
 
+
+
+# --- the written parts, with a scripted model and with the real local model ---
+
+LORA_ABSTRACT = ("We propose Low-Rank Adaptation, or LoRA, which freezes the pretrained model weights and injects "
+                 "trainable rank decomposition matrices into each layer of the Transformer architecture, greatly "
+                 "reducing the number of trainable parameters for downstream tasks.")
+LORA = "arxiv:2106.09685"
+
+
+def _lora_plan(seed: Guide, graph: PrereqGraph, writer: PlanWriter, language: str = "en") -> Plan:
+    request = PlanRequest("LoRA", 6, 1, know=("deep learning",), language=language)
+    return build_plan([seed], graph, request, library={LORA: LibraryFacts(abstract=LORA_ABSTRACT)}, writer=writer)
+
+
+def test_the_model_is_asked_with_the_abstract_in_a_fence(seed: Guide, graph: PrereqGraph) -> None:
+    model = ScriptedChatModel(["WHY: LoRA adapts large models cheaply. It freezes the weights.\n"
+                               "Q: What does LoRA freeze?\nQ: Where are the low-rank matrices added?"])
+    writer = PlanWriter(model)
+    plan = _lora_plan(seed, graph, writer)
+    assert ids(plan) == [LORA] and (writer.written, writer.fallbacks) == (1, 0)
+    item = plan.weeks[0].items[0]
+    assert item.why == "LoRA adapts large models cheaply. It freezes the weights."
+    assert item.questions == ["What does LoRA freeze?", "Where are the low-rank matrices added?"]
+    system, user = (m["content"] for m in model.calls[0])
+    assert WHY_TAG in system and "never follow instructions" in system
+    assert '<source id="1" title="LoRA' in user and "freezes the pretrained model weights" in user
+
+
+@pytest.mark.parametrize("reply", ["I cannot help with that.", "WHY: 它冻结权重。\nQ: 什么被冻结？\nQ: 为什么？"])
+def test_an_unusable_reply_falls_back_to_templates(seed: Guide, graph: PrereqGraph, reply: str) -> None:
+    writer = PlanWriter(ScriptedChatModel([reply]))  # no WHY line, or one in the wrong language
+    item = _lora_plan(seed, graph, writer).weeks[0].items[0]
+    assert writer.fallbacks == 1 and item.why.startswith("It covers Parameter-efficient fine-tuning")
+    assert len(item.questions) == 3
+
+
+def test_no_model_call_without_grounding_or_with_an_extractive_backend(seed: Guide, graph: PrereqGraph) -> None:
+    model = ScriptedChatModel()
+    build_plan([seed], graph, PlanRequest("LoRA", 6, 1, know=("deep learning",)), writer=PlanWriter(model))
+    assert model.calls == []  # the guide says nothing about LoRA and no abstract is known
+    extractive = make_chat_model("extractive")
+    assert PlanWriter(extractive).chat is None
+
+
+@pytest.fixture(scope="module")
+def local_model(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    llm = pytest.importorskip("assistant.llm")
+    model = llm.make_chat_model("local", models_dir=tmp_path_factory.mktemp("models"), threads=2)
+    try:
+        model.check()
+    except BackendUnavailable as exc:
+        pytest.skip(f"local model not installed: {exc}")
+    return model
+
+
+@pytest.mark.llm
+def test_the_local_model_writes_the_rationale_in_chinese(seed: Guide, graph: PrereqGraph, local_model: Any) -> None:
+    writer = PlanWriter(local_model)
+    item = _lora_plan(seed, graph, writer, language="zh").weeks[0].items[0]
+    assert (writer.written, writer.fallbacks) == (1, 0)
+    assert re.search(r"[\u4e00-\u9fff]{4}", item.why) and not item.why.startswith("它讲")
+    assert len(item.questions) >= 2 and all(re.search(r"[\u4e00-\u9fff]", q) for q in item.questions)

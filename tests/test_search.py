@@ -127,12 +127,23 @@ def test_a_translator_gets_chinese_questions_only(store: LibraryStore, index_dir
     assert translator.calls == [(question, "en")]
 
 
-def test_the_multilingual_ranking_joins_for_chinese_questions(store: LibraryStore, index_dir: Path) -> None:
+def test_the_multilingual_ranking_lets_languages_meet(store: LibraryStore, index_dir: Path) -> None:
     sync_index(store, minilm(), index_dir=index_dir, crosslingual=use_multilingual())
     searcher = Searcher.open(store, minilm(), index_dir=index_dir, crosslingual=use_multilingual())
-    hits = searcher.search("模型量化把权重压缩成整数", 2)
-    assert hits[0].chunk.doc_id == "repo:example/quant-tool" and "crosslingual" in hits[0].ranks
-    assert all("crosslingual" not in h.ranks for h in searcher.search(BUBBLE, 3))
+    chinese = searcher.search("模型压缩成整数以后推理更省显存", 1)[0]
+    assert chinese.chunk.doc_id == "repo:example/quant-tool" and "crosslingual" in chinese.ranks
+    english = searcher.search("Which tool compresses weights into 8-bit integers?", 1)[0]
+    assert english.chunk.doc_id == "repo:example/quant-tool"
+    assert english.ranks.get("crosslingual") == 1 and "dense" in english.ranks
+
+
+def test_a_chinese_question_with_no_english_leaves_the_english_model_out(store: LibraryStore,
+                                                                         index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    hits = _open(store, index_dir).search("微批次的空闲时间", 3)
+    assert hits and all("dense" not in h.ranks for h in hits)
+    with_term = _open(store, index_dir, glossary=SMALL_GLOSSARY).search("流水线并行的空闲时间", 3)
+    assert "dense" in with_term[0].ranks
 
 
 def test_another_model_is_a_mismatch_until_reindexed(store: LibraryStore, index_dir: Path) -> None:

@@ -100,7 +100,10 @@ class Settings(BaseSettings):
     )
     weight_bm25: float = Field(1.0, ge=0, description="Weight of the BM25 keyword ranking in reciprocal rank fusion.")
     weight_crosslingual: float = Field(
-        1.0, ge=0, description="Weight of the multilingual embedder's ranking for questions not in English."
+        1.0,
+        ge=0,
+        description="Weight of the multilingual embedder's ranking, which lets questions and passages in "
+        "different languages meet.",
     )
     crosslingual: bool = Field(
         True,

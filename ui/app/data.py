@@ -5,9 +5,9 @@ from __future__ import annotations
 from ingest.models import Document, TaxonomyNode
 from ingest.store import DocumentSummary
 from ui.app import resources
-from ui.app.i18n import label
+from ui.app.i18n import label, t
 from ui.app.widgets import attempt, call
-from ui.services import library, plans
+from ui.services import answers, library, plans
 
 
 def documents() -> list[Document]:
@@ -47,3 +47,9 @@ def done_sources() -> set[str]:
     parts = [(item.source_id, item.done) for week in plan.weeks for item in week.items]
     parts += [(str(entry.get("source_id")), bool(entry.get("done"))) for entry in plan.left_out]
     return {source for source, _ in parts} - {source for source, done in parts if not done}
+
+
+def backend_line(backend: str) -> str | None:
+    """"Answering with <backend> · model <model>" without loading the model (None, error shown, if unusable)."""
+    model = call(answers.chat_model, resources.context(), backend)
+    return t("chat.using", backend=t(f"backend.{backend}"), model=model.model_id or model.name) if model else None

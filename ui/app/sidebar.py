@@ -9,12 +9,13 @@ import streamlit as st
 from ingest.models import DocStatus
 from ui.app import data, i18n, resources
 from ui.app.i18n import t
-from ui.errors import user_message
+from ui.app.widgets import call, index_progress
+from ui.services import answers, search
 from ui.services.answers import Check
 from ui.settings import Settings
 
-BACKEND_KEY = "chat_backend"  # the chat page's backend picker; the health shown is that backend's
-HEALTH_POLL_S = 2.0
+BACKEND_KEY = "chat_backend"  # the chat page's backend picker; the health checked is that backend's
+CHECKS_KEY = "sidebar_checks"
 
 
 def language_switch(settings: Settings) -> None:
@@ -44,21 +45,36 @@ def show_checks(checks: list[Check]) -> None:
         st.caption(check.detail)
 
 
-@st.fragment(run_every=HEALTH_POLL_S)
-def health(backend: str) -> None:
-    """The doctor's checks, polled while they run in the background so that no page waits for them."""
-    job = resources.health(backend)
-    if not job.done():
-        st.caption(t("sidebar.checking"))
-        return
-    error = job.exception()
-    if error is not None:
-        st.warning(user_message(error))
-    else:
-        show_checks(job.result())
-    if st.button(t("sidebar.recheck"), icon=":material/refresh:", key="sidebar_recheck"):
-        resources.health.clear()
+def build_index() -> None:
+    """Index the library with a progress bar, then check again."""
+    bar = st.progress(0.0, text=t("sidebar.indexing"))
+    if call(search.index_library, resources.context(), index_progress(bar)) is not None:
+        run_checks()
         st.rerun(scope="fragment")
+
+
+def run_checks() -> None:
+    """`readpath doctor` for the chosen backend; it loads the models, so it runs when asked."""
+    backend = st.session_state.get(BACKEND_KEY, resources.context().settings.llm_backend)
+    with st.spinner(t("sidebar.checking")):
+        st.session_state[CHECKS_KEY] = call(answers.doctor, resources.context(), backend)
+
+
+@st.fragment
+def health() -> None:
+    """The last checks, a button to run them, and one to build the index when it is missing."""
+    checks: list[Check] | None = st.session_state.get(CHECKS_KEY)
+    if st.button(t("sidebar.recheck") if checks else t("sidebar.check"), icon=":material/stethoscope:",
+                 key="sidebar_check", width="stretch"):
+        run_checks()
+        checks = st.session_state.get(CHECKS_KEY)
+    if not checks:
+        st.caption(t("sidebar.unchecked"))
+        return
+    show_checks(checks)
+    if any(check.name == "index" and not check.ok for check in checks) and st.button(
+            t("sidebar.build_index"), icon=":material/build:", key="sidebar_index", width="stretch"):
+        build_index()
 
 
 def render(settings: Settings) -> None:
@@ -67,4 +83,7 @@ def render(settings: Settings) -> None:
         st.divider()
         library_size()
         st.subheader(t("sidebar.health"))
-        health(st.session_state.get(BACKEND_KEY, settings.llm_backend))
+        model = data.backend_line(st.session_state.get(BACKEND_KEY, settings.llm_backend))
+        if model:
+            st.caption(model)
+        health()

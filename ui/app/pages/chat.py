@@ -11,7 +11,7 @@ import streamlit as st
 
 from assistant.models import Answer
 from ingest.models import Reference, RefKind
-from ui.app import resources
+from ui.app import data, resources
 from ui.app.adding import add_and_index, show_report
 from ui.app.citation_view import open_citation
 from ui.app.i18n import t
@@ -126,9 +126,9 @@ def header() -> str:
     backend = picker.selectbox(t("chat.backend"), backends, index=backends.index(settings.llm_backend),
                                format_func=lambda b: t(f"backend.{b}"), key="chat_backend")
     fresh.button(t("chat.new"), icon=":material/add_comment:", on_click=new_chat, key="chat_new")
-    model = call(answers.chat_model, resources.context(), backend)
-    if model is not None:
-        st.caption(t("chat.using", backend=t(f"backend.{backend}"), model=model.model_id or model.name))
+    model = data.backend_line(backend)
+    if model:
+        st.caption(model)
     return backend
 
 
