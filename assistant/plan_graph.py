@@ -156,7 +156,10 @@ def _check(graph: PrereqGraph, source: str) -> None:
         for end in (edge.before, edge.after):
             if end not in known:
                 raise PlanError(f"{source}: edge {edge.before!r} -> {edge.after!r} names unknown {end!r}.")
-    if cycle := find_cycle({e.after: [p.before for p in graph.prerequisites(e.after)] for e in graph.edges}):
+    successors: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        successors.setdefault(edge.before, []).append(edge.after)
+    if cycle := find_cycle(successors):
         raise PlanError(f"{source}: the prerequisites form a cycle: {' -> '.join(cycle)}.")
     if cycle := find_cycle({t.id: list(t.parts) for t in graph.topics.values()}):
         raise PlanError(f"{source}: topic parts form a cycle: {' -> '.join(cycle)}.")

@@ -35,8 +35,8 @@ PLAN_SYSTEM_ZH = f"""你为个性化阅读计划中的一项写学习说明。
 {QUESTION_TAG} <第三个自测问题>"""
 PLAN_USER_EN = "Learner's goal: {goal}\nItem: {title} ({kind})\nTopics: {topics}\nComes after: {requires}\n" \
     "Why it comes after them: {reasons}\n\n{sources}\n\nWrite the {why} line and three {q} lines in English."
-PLAN_USER_ZH = "学习目标：{goal}\n本项：{title}（{kind}）\n主题：{topics}\n前置内容：{requires}\n前置原因：{reasons}\n\n" \
-    "{sources}\n\n用中文写一行 {why} 和三行 {q}。"
+PLAN_USER_ZH = "学习目标：{goal}\n本项：{title}（{kind}）\n主题：{topics}\n前置内容：{requires}\n" \
+    "前置原因：{reasons}\n\n{sources}\n\n用中文写一行 {why} 和三行 {q}。"
 _WHY_LINE = re.compile(r"^\W*WHY\s*[:：]\s*(.+)$", re.IGNORECASE)
 _QUESTION_LINE = re.compile(r"^\W*Q\s*\d*\s*[:：]\s*(.+)$", re.IGNORECASE)
 _SHORT_TITLE = re.compile(r"\s*[:：]\s.*$")

@@ -132,10 +132,11 @@ class _Assembler:
             goal = self.draft.request.goal.strip() or ", ".join(
                 cat.graph.topics[t].label(lang) for t in sorted(self.draft.goal.topics))
             earlier = self.draft.requires.get(unit.ref_id, {})
+            titles = tuple(self.title(self.units[self.last[p]], whole=True) for p in earlier if p in self.last)
+            reasons = tuple(dict.fromkeys(why for why in earlier.values() if why))
             ctx = ItemContext(goal, lang, self.title(unit, whole=True), cand.kind,
-                              tuple(cat.graph.topics[t].label(lang) for t in cand.topics),
-                              tuple(self.title(self.units[self.last[p]], whole=True) for p in earlier if p in self.last),
-                              tuple(dict.fromkeys(why for why in earlier.values() if why)), facts.abstract, cand.ref.note)
+                              tuple(cat.graph.topics[t].label(lang) for t in cand.topics), titles, reasons,
+                              facts.abstract, cand.ref.note)
             self.texts[unit.ref_id] = self.writer.write(ctx)
         return self.texts[unit.ref_id]
 

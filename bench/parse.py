@@ -124,8 +124,15 @@ def _print(results: list[Result]) -> None:
                 r for r in results if r.workers == workers and r.label.startswith("generated") == (kind == "generated")
             ]
             if rows:
-                pages, seconds = sum(r.pages for r in rows), sum(r.seconds for r in rows)
-                print(f"- {kind}, workers={workers}: {pages} pages in {seconds:.2f} s = {pages / seconds:.1f} pages/s")
+                pages, seconds, cpu = (
+                    sum(r.pages for r in rows),
+                    sum(r.seconds for r in rows),
+                    sum(r.cpu_seconds for r in rows),
+                )
+                print(
+                    f"- {kind}, workers={workers}: {pages} pages in {seconds:.2f} s = {pages / seconds:.1f} pages/s; "
+                    f"{cpu:.2f} CPU-s = {pages / cpu:.1f} pages per CPU-second"
+                )
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ _SYMBOL_PRIOR = {ch: logp for logp, chars in _TIERS for ch in chars}
 import os
 K = {k: float(os.environ.get("RP_" + k, v)) for k, v in dict(LAMBDA=0.5, GAMMA=0.85, SINGLES=0, END=0, OOVPEN=-8, MAXTAGS=4, NEUTRAL=1, MULTINORM=0, ALPHA=1, CHARPRIOR=0).items()}
 UNTAGGED = "?"
+FALLBACK = int(os.environ.get("RP_FALLBACK", "1"))
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, for the reading cache
@@ -86,6 +87,10 @@ def _transition(lm: WordLM, prev: State, tag: str, single: bool) -> float:
         row = _untagged_row(lm)
     else:
         row = lm.trans.get(("S" if prev[1] else "E", prev[0]), {})
+        if FALLBACK and not row:
+            row = lm.trans.get(("E" if prev[1] else "S", prev[0]), {})
+    if FALLBACK and here not in row and tag != UNTAGGED:
+        here = ("B" if single else "S", tag)
     if tag == UNTAGGED:
         kind = here[0]
         total = sum(math.exp(v) for k, v in row.items() if k[0] == kind)

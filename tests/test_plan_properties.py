@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import date, timedelta
 
@@ -190,4 +191,4 @@ def test_the_half_budget_bound_is_tight_enough_to_be_useful(hours: float) -> Non
     request = PlanRequest("distributed training", hours, 52)
     plan = build_plan([SEED_GUIDE], SEED_GRAPH, request)
     used = [w.hours for w in plan.weeks if w.items]
-    assert all(a + b > hours - EPS for a, b in zip(used, used[1:], strict=False))
+    assert all(a + b > hours - EPS for a, b in itertools.pairwise(used))

@@ -41,7 +41,7 @@ def test_the_labelled_set_is_half_chinese_and_every_answer_exists(searcher: Sear
 
 
 def test_hybrid_recall_at_5_is_at_least_0_9(searcher: Searcher, results: dict[str, dict[str, float]]) -> None:
-    assert recall_at_k(searcher, QUESTIONS, 5) == results[HYBRID]["all"]
+    assert recall_at_k(searcher, QUESTIONS, 5) == pytest.approx(results[HYBRID]["all"], abs=1e-3)
     assert results[HYBRID]["all"] >= 0.9
     # Fusion earns its place: better than either ranking alone.
     assert results[HYBRID]["all"] > max(results["dense only"]["all"], results["bm25 only"]["all"])

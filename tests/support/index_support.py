@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from index.embeddings import MultilingualUseEmbedder, SentenceTransformerEmbedder
+import numpy as np
+
+from index.embeddings import Embedder, MultilingualUseEmbedder, SentenceTransformerEmbedder
 from ingest.models import DocKind, Document, Page, Section
 from ingest.store import LibraryStore
 
@@ -22,14 +25,24 @@ def use_multilingual() -> MultilingualUseEmbedder:
     return MultilingualUseEmbedder()
 
 
-class OtherModel(SentenceTransformerEmbedder):
-    """The same weights under another name and dimension record, to provoke a model mismatch."""
+class Delegating(Embedder):
+    """The packaged model behind another Embedder class, for tests that count or rename it."""
 
-    def __init__(self) -> None:
-        self.model = minilm().model
-        self.name = "some-other-model"
-        self.dim = minilm().dim
-        self.max_tokens = minilm().max_tokens
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+    max_tokens = 256
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return minilm().embed_batch(texts)
+
+    def tokenize(self, text: str) -> list[int]:
+        return minilm().tokenize(text)
+
+
+class OtherModel(Delegating):
+    """The same weights under another name, to provoke a model mismatch."""
+
+    name = "some-other-model"
 
 
 def paper(source_id: str, title: str, pages: list[str], *, sections: list[Section] | None = None,

@@ -39,7 +39,7 @@ def language() -> str:
     return lang if lang in LANGUAGES else FALLBACK
 
 
-def t(key: str, **values: Any) -> str:
+def t(key: str, /, **values: Any) -> str:
     """The message `key` in the session's language (English when Chinese lacks it), filled in."""
     text = catalog(language()).get(key) or catalog(FALLBACK)[key]
     return text.format(**values) if values else text

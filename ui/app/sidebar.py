@@ -50,7 +50,7 @@ def build_index() -> None:
     bar = st.progress(0.0, text=t("sidebar.indexing"))
     if call(search.index_library, resources.context(), index_progress(bar)) is not None:
         run_checks()
-        st.rerun(scope="fragment")
+        st.rerun()  # show the new checks in place of the old ones
 
 
 def run_checks() -> None:
@@ -60,7 +60,6 @@ def run_checks() -> None:
         st.session_state[CHECKS_KEY] = call(answers.doctor, resources.context(), backend)
 
 
-@st.fragment
 def health() -> None:
     """The last checks, a button to run them, and one to build the index when it is missing."""
     checks: list[Check] | None = st.session_state.get(CHECKS_KEY)

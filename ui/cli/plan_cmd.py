@@ -57,8 +57,10 @@ def _report(result: PlanResult, as_json: bool) -> None:
 def plan(
     ctx: typer.Context,
     goal: Annotated[str, typer.Option("--goal", "-g", help="What you want to learn, in English or Chinese.")] = "",
-    topic: Annotated[list[str] | None, typer.Option("--topic", help="A topic id or guide section to cover (repeatable).")] = None,
-    know: Annotated[list[str] | None, typer.Option("--know", help="A topic or work you already know (repeatable).")] = None,
+    topic: Annotated[list[str] | None, typer.Option(
+        "--topic", help="A topic id or guide section to cover (repeatable).")] = None,
+    know: Annotated[list[str] | None, typer.Option(
+        "--know", help="A topic or work you already know (repeatable).")] = None,
     hours: Annotated[float, typer.Option("--hours", help="Hours per week.", min=0.25)] = 6.0,
     weeks: Annotated[int, typer.Option("--weeks", help="Number of weeks.", min=1, max=520)] = 4,
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the language setting).")] = None,

@@ -22,7 +22,7 @@ def upload_form() -> list[str]:
     """An uploaded PDF, checked and stored under <home>/uploads/, as an item to add (empty if none)."""
     settings = resources.context().settings
     upload = st.file_uploader(t("add.upload_label"), type=["pdf"], help=t("add.upload_help", mb=settings.max_pdf_mb))
-    if upload is None or not st.button(t("add.upload_button"), icon=":material/upload_file:"):
+    if upload is None or not st.button(t("add.upload_button"), icon=":material/upload_file:", key="add_upload"):
         return []
     path = call(store_upload, settings.home, upload.name, upload.getvalue(), settings.max_pdf_mb)
     return [str(path)] if path else []

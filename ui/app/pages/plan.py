@@ -72,8 +72,9 @@ def tick(item_id: str) -> None:
 def show_item(item: PlanItem) -> None:
     """One item: a checkbox to mark it done, and why, what to ask, where to find it."""
     label = f"{KIND_ICONS.get(item.kind, '•')} {item.title} · {item.hours:g} h"
-    st.checkbox(label, value=item.done, disabled=item.done, key=f"plan-item-{item.id}", on_change=tick,
-                args=(item.id,), help=t("plan.tick_help"))
+    # The saved plan is the truth: a done item gets a new widget (new key) that shows it ticked and locked.
+    st.checkbox(label, value=item.done, disabled=item.done, key=f"plan-item-{item.id}-{item.done}",
+                on_change=tick, args=(item.id,), help=t("plan.tick_help"))
     details = [item.why, *(f"❓ {q}" for q in item.questions)]
     if item.implementations:
         details.append(t("plan.implementations", repos=", ".join(item.implementations)))

@@ -151,7 +151,8 @@ def show_node(guide: Guide, node: TaxonomyNode, counts: dict[str, Branch]) -> No
     right.metric(t("taxonomy.metric_read"), len(branch.read), f"{branch.share(branch.read):.0%}", delta_color="off")
     show_children(node, counts)
     show_references(guide, branch)
-    if st.button(t("taxonomy.plan_button"), icon=":material/event_note:", type="primary", disabled=not branch.refs):
+    if st.button(t("taxonomy.plan_button"), icon=":material/event_note:", type="primary", disabled=not branch.refs,
+                 key="taxonomy_plan"):
         st.session_state[PLAN_TOPICS_KEY] = [node.node_id]
         st.switch_page("pages/plan.py")
 
