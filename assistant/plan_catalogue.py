@@ -166,17 +166,16 @@ def _exact(cat: Catalogue, name: str) -> tuple[set[str], set[str]] | None:
     return None
 
 
-def _concepts_in(cat: Catalogue, text: str, concepts: dict[str, tuple[Keyword, ...]]) -> tuple[set[str], set[str]]:
-    found = best_matches(text, concepts) if text.strip() else []
+def _concepts_in(cat: Catalogue, text: str) -> tuple[set[str], set[str]]:
+    found = best_matches(text, cat.concepts) if text.strip() else []
     return {c.removeprefix(TOPIC) for c in found if c.startswith(TOPIC)}, {c for c in found if c.startswith(NODE)}
 
 
 def resolve_goal(cat: Catalogue, goal: str, topics: Sequence[str]) -> Resolved:
     """The topics and guide sections a goal and explicit topics name; PlanError when none is found."""
-    concepts = cat.concepts
-    found_topics, found_nodes = _concepts_in(cat, goal, concepts)
+    found_topics, found_nodes = _concepts_in(cat, goal)
     for name in topics:
-        hit = _exact(cat, name) or _concepts_in(cat, name, concepts)
+        hit = _exact(cat, name) or _concepts_in(cat, name)
         if not hit[0] and not hit[1]:
             raise PlanError(f"Unknown topic {name!r}: use a topic id such as "
                             f"{', '.join(sorted(cat.graph.topics)[:6])}, ... or a guide section id.")
@@ -194,12 +193,11 @@ def resolve_known(cat: Catalogue, know: Sequence[str]) -> Resolved:
     """The topics (with their parts) and works a learner says they know; PlanError for an unknown name."""
     topics: set[str] = set()
     items: set[str] = set()
-    concepts = cat.concepts
     for name in know:
         if ref_id := cat.by_key.get(norm_key(name)):
             items.add(ref_id)
             continue
-        hit = _exact(cat, name) or _concepts_in(cat, name, concepts)
+        hit = _exact(cat, name) or _concepts_in(cat, name)
         if not hit[0] and not hit[1]:
             raise PlanError(f"Unknown --know {name!r}: name a topic (such as data-parallel) or a work "
                             f"by its id (such as arxiv:1909.08053).")

@@ -69,11 +69,14 @@ class Unit:
 
 
 def split_units(ref_id: str, hours: float, budget: float) -> list[Unit]:
-    """The work as one unit, or as equal parts of at most `budget` hours."""
-    count = max(1, math.ceil(hours / budget - EPS))
+    """The work as one unit, or as near-equal parts of at most `budget` hours."""
+    # Whole hundredths of an hour, so the hours a plan shows add up exactly and never pass the budget.
+    cents, cap = max(1, round(hours * 100)), max(1, math.floor(budget * 100 + EPS))
+    count = math.ceil(cents / cap)
     if count == 1:
-        return [Unit(ref_id, ref_id, hours)]
-    return [Unit(f"{ref_id}#{k}", ref_id, hours / count, k, count) for k in range(1, count + 1)]
+        return [Unit(ref_id, ref_id, cents / 100)]
+    base, extra = divmod(cents, count)
+    return [Unit(f"{ref_id}#{k}", ref_id, (base + (k <= extra)) / 100, k, count) for k in range(1, count + 1)]
 
 
 def unit_preds(units: Sequence[Unit], after: Mapping[str, set[str]]) -> dict[str, set[str]]:

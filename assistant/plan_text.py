@@ -8,7 +8,7 @@ when the model's reply cannot be used, they come from templates that say where t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import split_sentences
@@ -151,9 +151,10 @@ def parse_reply(reply: str, language: str) -> tuple[str | None, list[str]]:
 class PlanWriter:
     """Writes why and questions for plan items: with the model when one is given, else from templates."""
 
-    def __init__(self, chat: ChatModel | None = None, *, max_tokens: int = 256, temperature: float = 0.2) -> None:
+    def __init__(self, chat: ChatModel | None = None, *, max_tokens: int = 256, temperature: float = 0.2,
+                 progress: Callable[[str], None] | None = None) -> None:
         self.chat = chat if chat is not None and chat.generative else None  # extractive: templates read better
-        self.max_tokens, self.temperature = max_tokens, temperature
+        self.max_tokens, self.temperature, self.progress = max_tokens, temperature, progress
         self.written = self.fallbacks = 0  # how many items the model wrote, and how many fell back to templates
 
     def write(self, ctx: ItemContext) -> tuple[str, list[str]]:
@@ -161,6 +162,8 @@ class PlanWriter:
         why: str | None = None
         questions: list[str] = []
         if self.chat is not None and (ctx.abstract or ctx.note):  # nothing to ground on: the model would invent
+            if self.progress:
+                self.progress(ctx.title)
             reply = self.chat.complete(plan_messages(ctx), max_tokens=self.max_tokens, temperature=self.temperature)
             why, questions = parse_reply(reply, ctx.language)
             self.written += why is not None

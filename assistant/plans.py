@@ -34,6 +34,7 @@ from assistant.plan_text import ItemContext, PlanWriter, skipped_note
 from ingest.models import Guide
 
 MAX_WEEKS = 520  # ten years: anything longer is a typo
+MIN_WEEKLY_HOURS = 0.25  # a quarter of an hour: less cannot hold a part of anything
 DEFAULT_SPEED = ReadingSpeed()
 
 
@@ -51,8 +52,8 @@ class PlanRequest:
 
     def check(self) -> None:
         """PlanError for a request no plan can meet."""
-        if not self.hours_per_week > 0:
-            raise PlanError(f"Hours per week must be more than 0, not {self.hours_per_week}.")
+        if not self.hours_per_week >= MIN_WEEKLY_HOURS:
+            raise PlanError(f"Hours per week must be at least {MIN_WEEKLY_HOURS}, not {self.hours_per_week}.")
         if not 1 <= self.weeks <= MAX_WEEKS:
             raise PlanError(f"Weeks must be between 1 and {MAX_WEEKS}, not {self.weeks}.")
         if self.language not in ("en", "zh"):

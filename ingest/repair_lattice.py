@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import os
 import unicodedata
+BETA = float(os.environ.get("RP_BETA", "1"))
+YCOST = float(os.environ.get("RP_YCOST", "-3"))
 END_MODE = int(os.environ.get("RP_ENDMODE", "1"))
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -143,10 +145,10 @@ def _after(edge: _Edge) -> State:
 
 def _score(lm: WordLM, prev: State, edge: _Edge) -> float:
     if not edge.tag:
-        ends = unicodedata.category(edge.text)[0] == "P" and not edge.text.isascii() if END_MODE == 1 else (not edge.text.isalnum() and edge.text != " ") if END_MODE == 2 else True
+        ends = unicodedata.category(edge.text)[0] == "P" and (END_MODE == 3 or not edge.text.isascii()) if END_MODE in (1, 3) else (not edge.text.isalnum() and edge.text != " ") if END_MODE == 2 else True
         return symbol_logp(edge.text, prev) + edge.logp + (end_logp(prev) if ends else 0.0)
     penalty = NOT_EMOJI_AFTER_JOINER if prev == JOINER else 0.0
-    return lm.transition(prev, edge.tag, edge.end - edge.start == 1) + edge.logp + penalty
+    return BETA * lm.transition(prev, edge.tag, edge.end - edge.start == 1) + edge.logp + penalty + (YCOST if prev[0] == 'y' else 0.0)
 
 
 def _forward(lm: WordLM, size: int, edges: list[list[_Edge]]) -> list[dict[State, float]]:

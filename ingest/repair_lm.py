@@ -43,8 +43,9 @@ _SYMBOL_PRIOR = {ch: logp for logp, chars in _TIERS for ch in chars}
 
 
 import os
-K = {k: float(os.environ.get("RP_" + k, v)) for k, v in dict(LAMBDA=0.5, GAMMA=0.85, SINGLES=0, END=0, OOVPEN=-8, MAXTAGS=4, NEUTRAL=1, MULTINORM=0, ALPHA=1, CHARPRIOR=0).items()}
+K = {k: float(os.environ.get("RP_" + k, v)) for k, v in dict(LAMBDA=0.25, GAMMA=0.85, SINGLES=0, END=-3, OOVPEN=-8, MAXTAGS=4, NEUTRAL=1, MULTINORM=0, ALPHA=0.99, CHARPRIOR=0, POSTMIN=-3, EXTRA=0, EXTRA_PEN=0).items()}
 UNTAGGED = "?"
+EXTRA = {"与": "c", "和": "p", "及": "c", "同": "p", "跟": "c"}
 FALLBACK = int(os.environ.get("RP_FALLBACK", "1"))
 
 
@@ -67,11 +68,13 @@ class WordLM:
         return _reading(self, text)
 
     def readings(self, text: str) -> tuple[tuple[str, float], ...]:
-        if len(text) == 1 and K["SINGLES"]:
-            found = self.singles.get(text)
-            if found:
-                return found
-            return ((UNTAGGED if K["NEUTRAL"] else "x", self.chars.get(text, ideograph_logp(text) - 10) + K["OOVPEN"]),)
+        if len(text) == 1 and K["SINGLES"] == 2:
+            return _multi(self, text)
+        if text in EXTRA and K["EXTRA"]:
+            base = _reading(self, text)
+            word = self.word(text)
+            assert word
+            return (base, (EXTRA[text], word[0] - K["GAMMA"] * self.tag_logp[EXTRA[text]] + K["EXTRA_PEN"]))
         return (_reading(self, text),)
 
     def transition(self, prev: State, tag: str, single: bool) -> float:
@@ -109,6 +112,21 @@ def _untagged_row(lm: WordLM) -> dict[HmmState, float]:
             mix[state] = mix.get(state, 0.0) + math.exp(logp + p)
     total = sum(mix.values())
     return {k: math.log(v / total) for k, v in mix.items() if v > 0}
+
+
+@functools.lru_cache(maxsize=65536)
+def _multi(lm: WordLM, ch: str) -> tuple[tuple[str, float], ...]:
+    base = _reading(lm, ch)
+    word = lm.word(ch)
+    post = lm.singles.get(ch)
+    if word is None or not post:
+        return (base,)
+    logp = word[0]
+    out = []
+    for tag, lp in post:
+        if lp >= K["POSTMIN"] and tag in lm.tag_logp:
+            out.append((tag, logp + lp - K["GAMMA"] * lm.tag_logp[tag]))
+    return tuple(out) or (base,)
 
 
 def end_logp(prev: State) -> float:
@@ -251,6 +269,9 @@ def _read_words(path: Path):
     return entries, {tag: math.log(mass) for tag, mass in tag_total.items()}, {c: math.log(v / ctot) for c, v in chars.items()}
 
 
+START = _read_table(_jieba_dir() / "posseg" / "prob_start.py")
+
+
 def _singles(emit) -> dict[str, tuple[tuple[str, float], ...]]:
     found: dict[str, list[tuple[str, float]]] = {}
     for (place, tag), table in emit.items():
@@ -259,7 +280,13 @@ def _singles(emit) -> dict[str, tuple[tuple[str, float], ...]]:
                 if logp > -50:
                     found.setdefault(ch, []).append((tag, logp))
     n = int(K["MAXTAGS"])
-    return {ch: tuple(sorted(r, key=lambda x: -x[1])[:n]) for ch, r in found.items()}
+    out = {}
+    for ch, r in found.items():
+        r = [(t, lp + max(START.get(("S", t), -20.0), -20.0)) for t, lp in r]
+        top = max(lp for _, lp in r)
+        tot = top + math.log(sum(math.exp(lp - top) for _, lp in r))
+        out[ch] = tuple(sorted(((t, lp - tot) for t, lp in r), key=lambda x: -x[1])[:n])
+    return out
 
 
 @functools.lru_cache(maxsize=1)

@@ -136,8 +136,9 @@ class Settings(BaseSettings):
     )
     repo_hours: float = Field(2.0, gt=0, description="Hours estimated for studying one repository.")
     course_hours: float = Field(6.0, gt=0, description="Hours estimated for one course or book chapter set.")
-    web_hours: float = Field(1.0, gt=0, description="Hours estimated for one web page, tutorial or manual a plan cites.")
-    prerequisites_path: Path | None = Field(None, description="A prerequisite-graph TOML to plan with instead of the packaged seeds/prerequisites.toml.")
+    web_hours: float = Field(1.0, gt=0, description="Hours estimated for one web page, tutorial or manual.")
+    prerequisites_path: Path | None = Field(
+        None, description="A prerequisite-graph TOML to plan with instead of the packaged seeds/prerequisites.toml.")
 
     @classmethod
     def settings_customise_sources(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import streamlit as st
 
 from assistant.models import Citation
-from ingest.models import Document, Page
+from ingest.models import DocKind, Document, Page
 from ui.app import data
 from ui.app.i18n import t
 
@@ -57,6 +58,14 @@ def cited_page(doc: Document, citation: Citation) -> Page | None:
     return by_heading or next(iter(doc.pages), None)
 
 
+def offer_file(doc: Document) -> None:
+    """A local PDF has no address a browser may open from this page, so it is offered as a download."""
+    path = Path(doc.source_id)
+    if doc.kind is DocKind.FILE and path.suffix.lower() == ".pdf" and path.is_file():
+        st.download_button(t("chat.download_pdf"), path.read_bytes(), file_name=path.name, mime="application/pdf",
+                           on_click="ignore", icon=":material/picture_as_pdf:")
+
+
 def show_citation(citation: Citation) -> None:
     """The body of the citation dialog."""
     st.markdown(f"**[{citation.key}] {citation.title}**")
@@ -66,6 +75,8 @@ def show_citation(citation: Citation) -> None:
         st.link_button(t("chat.open_pdf", page=citation.page) if citation.page else t("chat.open_source"),
                        citation.url, icon=":material/picture_as_pdf:")
     doc = data.document(citation.doc_id)
+    if doc is not None and not citation.url:
+        offer_file(doc)
     page = cited_page(doc, citation) if doc else None
     if page is None:
         st.info(t("chat.page_missing"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.status import Status
 from rich.text import Text
 
 from assistant.models import Plan
@@ -41,6 +43,10 @@ def _print_plan(plan: Plan) -> None:
     if plan.left_out:
         titles = ", ".join(str(e["title"]) for e in plan.left_out)
         console.print(Text(f"\nLeft out ({weeks_needed(plan)} more week(s) needed): {titles}", style="yellow"))
+
+
+def _progress(status: Status) -> Callable[[str], None]:
+    return lambda title: status.update(f"Writing why and questions: {title}")
 
 
 def _report(result: PlanResult, as_json: bool) -> None:
@@ -80,7 +86,9 @@ def plan(
     context = make_context()
     request = PlanRequest(goal, hours, weeks, tuple(topic or ()), tuple(know or ()),
                           lang or context.settings.language, prefer)
-    _report(make_plan(context, request, use_llm=not no_llm), as_json)
+    with err_console.status("Planning…") as status:
+        result = make_plan(context, request, use_llm=not no_llm, progress=_progress(status))
+    _report(result, as_json)
 
 
 @plan_app.command("show")
@@ -106,7 +114,9 @@ def done(
 
     Example: readpath plan done arxiv:2006.15704
     """
-    _report(mark_item_done(make_context(), item, use_llm=not no_llm), as_json)
+    with err_console.status("Re-planning…") as status:
+        result = mark_item_done(make_context(), item, use_llm=not no_llm, progress=_progress(status))
+    _report(result, as_json)
 
 
 @plan_app.command("export")

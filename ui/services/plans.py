@@ -30,6 +30,7 @@ from ui.settings import Settings
 
 CURRENT = "current.json"
 FORMATS = ("md", "json")
+Progress = Callable[[str], None]  # told the title of each item before the LLM writes about it
 
 
 @dataclass
@@ -85,31 +86,33 @@ def library_facts(ctx: Context, guides: list[Guide]) -> dict[str, LibraryFacts]:
     return facts
 
 
-def _writer(ctx: Context, use_llm: bool) -> PlanWriter:
+def _writer(ctx: Context, use_llm: bool, progress: Progress | None) -> PlanWriter:
     if not use_llm:
         return PlanWriter()
     settings = ctx.settings
     # why plus three questions need about 200 tokens, even when answers are set shorter
     return PlanWriter(chat_model(ctx), max_tokens=max(settings.llm_max_tokens, 200),
-                      temperature=settings.llm_temperature)
+                      temperature=settings.llm_temperature, progress=progress)
 
 
-def _with_fallback(ctx: Context, use_llm: bool, make: Callable[[PlanWriter], Plan]) -> tuple[Plan, list[str]]:
+def _with_fallback(ctx: Context, use_llm: bool, make: Callable[[PlanWriter], Plan],
+                   progress: Progress | None) -> tuple[Plan, list[str]]:
     """Run `make` with the LLM writer; when the backend is unavailable, again with templates."""
     try:
-        return make(_writer(ctx, use_llm)), []
+        return make(_writer(ctx, use_llm, progress)), []
     except BackendUnavailable as exc:
         note = f"LLM unavailable ({exc}); why and questions come from templates. `readpath doctor` checks the backend."
         return make(PlanWriter()), [note]
 
 
-def make_plan(ctx: Context, request: PlanRequest, *, use_llm: bool = True) -> PlanResult:
+def make_plan(ctx: Context, request: PlanRequest, *, use_llm: bool = True,
+              progress: Progress | None = None) -> PlanResult:
     """Build a plan, save it as the current plan (keeping the previous one), and return it."""
     guides, graph = load_guides(), load_graph(ctx)
     facts, speed = library_facts(ctx, guides), reading_speed(ctx.settings)
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     plan, notes = _with_fallback(ctx, use_llm, lambda writer: build_plan(
-        guides, graph, request, speed=speed, library=facts, writer=writer, created_at=created))
+        guides, graph, request, speed=speed, library=facts, writer=writer, created_at=created), progress)
     _archive_current(ctx.settings)
     return PlanResult(plan, save_plan(ctx.settings, plan), notes)
 
@@ -157,13 +160,14 @@ def _archive_current(settings: Settings) -> None:
     os.replace(path, target)
 
 
-def mark_item_done(ctx: Context, item: str, *, today: date | None = None, use_llm: bool = True) -> PlanResult:
+def mark_item_done(ctx: Context, item: str, *, today: date | None = None, use_llm: bool = True,
+                   progress: Progress | None = None) -> PlanResult:
     """Mark an item done in the current plan and re-plan the weeks after this one."""
     marked = mark_done(current_plan(ctx.settings), item)
     guides, graph = load_guides(), load_graph(ctx)
     facts, speed = library_facts(ctx, guides), reading_speed(ctx.settings)
     plan, notes = _with_fallback(ctx, use_llm, lambda writer: replan(
-        marked, guides, graph, today=today or date.today(), speed=speed, library=facts, writer=writer))
+        marked, guides, graph, today=today or date.today(), speed=speed, library=facts, writer=writer), progress)
     return PlanResult(plan, save_plan(ctx.settings, plan), notes)
 
 

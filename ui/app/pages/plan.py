@@ -109,7 +109,7 @@ def downloads() -> None:
     markdown = call(plans.export_plan, resources.context().settings, "md")
     if markdown:
         st.download_button(t("plan.download"), markdown, file_name="readpath-plan.md", mime="text/markdown",
-                           icon=":material/download:")
+                           on_click="ignore", icon=":material/download:")
 
 
 def page() -> None:
