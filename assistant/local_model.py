@@ -6,6 +6,7 @@ run their empty __init__ files, and a part that is installed but damaged must st
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import json
@@ -161,6 +162,14 @@ def resolve_model(models_dir: Path, model_path: Path | None = None) -> Path:
 
 _LOADED: dict[tuple[str, int, int], Any] = {}
 _LOAD_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_loaded() -> None:
+    # Closed before interpreter teardown: llama.cpp's own __del__ runs too late and raises on exit.
+    for llama in _LOADED.values():
+        llama.close()
+    _LOADED.clear()
 
 
 def load_llama(path: Path, *, threads: int, context: int) -> Any:

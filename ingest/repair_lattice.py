@@ -10,14 +10,10 @@ between the winner and the runner-up says how sure the choice is.
 from __future__ import annotations
 
 import math
-import os
-import unicodedata
-BETA = float(os.environ.get("RP_BETA", "1"))
-YCOST = float(os.environ.get("RP_YCOST", "-3"))
-END_MODE = int(os.environ.get("RP_ENDMODE", "1"))
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from ingest.repair_lexicon import load_lm
 from ingest.repair_lm import (
     BOUNDARY,
     JOINER,
@@ -25,7 +21,6 @@ from ingest.repair_lm import (
     WordLM,
     end_logp,
     is_ideograph,
-    load_lm,
     state_after,
     symbol_logp,
 )
@@ -131,8 +126,8 @@ def _words_from(
         text, extra = stack.pop()
         end = start + len(text)
         if len(text) == 1 or lm.word(text) is not None:  # any ideograph may stand alone
-            for tag, logp in lm.readings(text):
-                yield _Edge(start, end, text, tag, logp + extra)
+            tag, logp = lm.reading(text)
+            yield _Edge(start, end, text, tag, logp + extra)
         if end < len(slots):
             for ch in slots[end]:
                 if is_ideograph(ch) and lm.is_prefix(text + ch):
@@ -145,10 +140,9 @@ def _after(edge: _Edge) -> State:
 
 def _score(lm: WordLM, prev: State, edge: _Edge) -> float:
     if not edge.tag:
-        ends = unicodedata.category(edge.text)[0] == "P" and (END_MODE == 3 or not edge.text.isascii()) if END_MODE in (1, 3) else (not edge.text.isalnum() and edge.text != " ") if END_MODE == 2 else True
-        return symbol_logp(edge.text, prev) + edge.logp + (end_logp(prev) if ends else 0.0)
+        return symbol_logp(edge.text, prev) + edge.logp
     penalty = NOT_EMOJI_AFTER_JOINER if prev == JOINER else 0.0
-    return BETA * lm.transition(prev, edge.tag, edge.end - edge.start == 1) + edge.logp + penalty + (YCOST if prev[0] == 'y' else 0.0)
+    return lm.transition(prev, edge.tag, edge.end - edge.start == 1) + edge.logp + penalty
 
 
 def _forward(lm: WordLM, size: int, edges: list[list[_Edge]]) -> list[dict[State, float]]:
@@ -166,6 +160,7 @@ def _forward(lm: WordLM, size: int, edges: list[list[_Edge]]) -> list[dict[State
 
 def _backward(lm: WordLM, fwd: list[dict[State, float]], edges: list[list[_Edge]]) -> list[dict[State, float]]:
     bwd: list[dict[State, float]] = [{} for _ in fwd]
+    # A window ends with the line, or with a symbol, after which end_logp costs nothing.
     bwd[-1] = {state: end_logp(state) for state in fwd[-1]}
     for start in reversed(range(len(edges))):
         for state in fwd[start]:

@@ -1,34 +1,47 @@
 """Chinese language model that ranks the candidates of a mojibake repair.
 
-It is a class-based word bigram, P(word | previous word) ~ P(tag | previous tag) * P(word | tag):
-word frequencies and part-of-speech tags come from jieba's dictionary, and the tag transitions
-from jieba's part-of-speech HMM, which was trained on a tagged corpus.  Tags carry the grammar a
-unigram model lacks: "算法与复杂性" (noun, preposition, noun) beats "算法不复杂性" (adverb before a
-noun) although 不 is the commoner word.  Symbols are not in the dictionary, so they get a prior.
-Nothing is written to disk: the tables are read from jieba's package once per process.
+It is a class-based word bigram, P(word | previous word) ~ P(tag | previous tag) * P(word | tag).
+Word frequencies mix jieba's dictionary, which has part-of-speech tags but dates from 2012, with
+wordfreq's list, which knows modern words (入坑, 吴恩达, 聚类, 协程) but has no tags; the tag
+transitions come from jieba's part-of-speech HMM, which was trained on a tagged corpus.  Tags carry
+the grammar a unigram model lacks: "算法与复杂性" (noun, preposition, noun) beats "算法不复杂性"
+(adverb before a noun) although 不 is the commoner word.  A word only wordfreq knows is scored as
+one of unknown class, averaging over the tags.  Symbols are in neither list, so they get a prior.
+repair_lexicon builds the model from the packages' files.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 # A tag state is (tag, single-character word?); the HMM keys its states that way (S vs B/E).
 State = tuple[str, bool]
 HmmState = tuple[str, str]  # (B, M, E or S: place in the word, part-of-speech tag)
+Row = dict[HmmState, float]
 BOUNDARY: State = ("", False)  # start of a line, or after a symbol, ASCII or punctuation
 EMOJI: State = ("emoji", False)
 JOINER: State = ("zwj", False)
+UNTAGGED = "?"  # the tag of a word that only wordfreq knows
 
+# Share of jieba's counts in the word probabilities; wordfreq's list has the rest, as it is newer and
+# larger (the mix that repaired the most of the checked seed and of other Chinese text).
+JIEBA_SHARE = 0.25
 GAMMA = 0.85  # tempers P(word | tag): small dictionary tags (g, x, zg) overstate it
-FLOOR = -14.0  # log-probability of a transition the HMM never saw
+FLOOR = -14.0  # log-probability of a tag or transition the tables lack
+# Share of a transition's probability kept from the HMM; the rest follows the tag's overall share,
+# so a tag pair the training corpus happened to lack is unlikely rather than impossible.
+HMM_SHARE = 0.99
 OOV_CHAR = -16.0  # log P(char | tag x) for an ideograph the dictionary lacks
 RARE_CHAR = -20.0  # ideographs of the extension blocks, almost never in running text
+# Adverbs, prepositions and conjunctions govern the word after them, so Chinese text does not stop
+# at one; modal particles (吗, 呢, 吧) close a sentence, so Chinese seldom goes on after one.  The
+# HMM cannot tell: it was trained on runs of text cut at punctuation, with no state for the cut.
+GOVERNING_TAGS = frozenset({"d", "p", "c"})
+ENDS_AFTER_GOVERNOR = -3.0
+GOES_ON_AFTER_PARTICLE = -3.0
 ZWJ = "\u200d"
 VS16 = "\ufe0f"
 
@@ -42,109 +55,87 @@ _TIERS: tuple[tuple[float, str], ...] = (
 _SYMBOL_PRIOR = {ch: logp for logp, chars in _TIERS for ch in chars}
 
 
-import os
-K = {k: float(os.environ.get("RP_" + k, v)) for k, v in dict(LAMBDA=0.25, GAMMA=0.85, SINGLES=0, END=-3, OOVPEN=-8, MAXTAGS=4, NEUTRAL=1, MULTINORM=0, ALPHA=0.99, CHARPRIOR=0, POSTMIN=-3, EXTRA=0, EXTRA_PEN=0).items()}
-UNTAGGED = "?"
-EXTRA = {"与": "c", "和": "p", "及": "c", "同": "p", "跟": "c"}
-FALLBACK = int(os.environ.get("RP_FALLBACK", "1"))
-
-
-@dataclass(frozen=True, eq=False)  # hashed by identity, for the reading cache
+@dataclass(frozen=True, eq=False)  # hashed by identity, for the reading and transition caches
 class WordLM:
-    entries: dict[str, tuple[float, str] | None]
-    tag_logp: dict[str, float]
-    start: dict[HmmState, float]
-    trans: dict[HmmState, dict[HmmState, float]]
-    singles: dict[str, tuple[tuple[str, float], ...]]
-    chars: dict[str, float]
+    """Tagged and modern word frequencies, word prefixes, and jieba's tag transitions."""
+
+    tagged: dict[str, tuple[float, str]]  # jieba: word -> (share of the counts, tag)
+    modern: dict[str, float]  # wordfreq: word -> share of the frequency
+    prefixes: frozenset[str]  # proper prefixes of two or more characters of the words
+    tag_logp: dict[str, float]  # log of the share of jieba's counts each tag holds
+    start: Row  # log P(first state of a sentence)
+    trans: dict[HmmState, Row]  # log P(next state | state)
 
     def word(self, text: str) -> tuple[float, str] | None:
-        return self.entries.get(text)
+        """Log P(word) and tag of a known word, None for prefixes and unknown text."""
+        share, tag = self.tagged.get(text, (0.0, UNTAGGED))
+        p = JIEBA_SHARE * share + (1 - JIEBA_SHARE) * self.modern.get(text, 0.0)
+        return (math.log(p), tag) if p > 0 else None
 
     def is_prefix(self, text: str) -> bool:
-        return text in self.entries
+        """Whether text is a word or begins one; the lattice asks only of two characters or more."""
+        return text in self.prefixes or text in self.tagged or text in self.modern
 
     def reading(self, text: str) -> tuple[str, float]:
+        """The tag of text as one word and log P(text | tag)."""
         return _reading(self, text)
 
-    def readings(self, text: str) -> tuple[tuple[str, float], ...]:
-        if len(text) == 1 and K["SINGLES"] == 2:
-            return _multi(self, text)
-        if text in EXTRA and K["EXTRA"]:
-            base = _reading(self, text)
-            word = self.word(text)
-            assert word
-            return (base, (EXTRA[text], word[0] - K["GAMMA"] * self.tag_logp[EXTRA[text]] + K["EXTRA_PEN"]))
-        return (_reading(self, text),)
-
     def transition(self, prev: State, tag: str, single: bool) -> float:
+        """Log P(tag of the next word | previous state), from the HMM's word-boundary states."""
         return _transition(self, prev, tag, single)
-
-
-@functools.lru_cache(maxsize=65536)
-def _transition(lm: WordLM, prev: State, tag: str, single: bool) -> float:
-    here = ("S" if single else "B", tag)
-    if prev[0] in ("", "emoji", "zwj"):
-        row = lm.start
-    elif prev[0] == UNTAGGED:
-        row = _untagged_row(lm)
-    else:
-        row = lm.trans.get(("S" if prev[1] else "E", prev[0]), {})
-        if FALLBACK and not row:
-            row = lm.trans.get(("E" if prev[1] else "S", prev[0]), {})
-    if FALLBACK and here not in row and tag != UNTAGGED:
-        here = ("B" if single else "S", tag)
-    if tag == UNTAGGED:
-        kind = here[0]
-        total = sum(math.exp(v) for k, v in row.items() if k[0] == kind)
-        return max(math.log(total) if total > 0 else FLOOR, FLOOR)
-    logp = row.get(here, FLOOR)
-    if K["ALPHA"] < 1:
-        return math.log(K["ALPHA"] * math.exp(logp) + (1 - K["ALPHA"]) * math.exp(lm.tag_logp.get(tag, FLOOR)))
-    return max(logp, FLOOR)
-
-
-@functools.lru_cache(maxsize=4)
-def _untagged_row(lm: WordLM) -> dict[HmmState, float]:
-    mix: dict[HmmState, float] = {}
-    for tag, logp in lm.tag_logp.items():
-        for state, p in lm.trans.get(("E", tag), {}).items():
-            mix[state] = mix.get(state, 0.0) + math.exp(logp + p)
-    total = sum(mix.values())
-    return {k: math.log(v / total) for k, v in mix.items() if v > 0}
-
-
-@functools.lru_cache(maxsize=65536)
-def _multi(lm: WordLM, ch: str) -> tuple[tuple[str, float], ...]:
-    base = _reading(lm, ch)
-    word = lm.word(ch)
-    post = lm.singles.get(ch)
-    if word is None or not post:
-        return (base,)
-    logp = word[0]
-    out = []
-    for tag, lp in post:
-        if lp >= K["POSTMIN"] and tag in lm.tag_logp:
-            out.append((tag, logp + lp - K["GAMMA"] * lm.tag_logp[tag]))
-    return tuple(out) or (base,)
-
-
-def end_logp(prev: State) -> float:
-    """Cost of a Han run ending after state prev."""
-    return K["END"] if prev[0] in ("d", "p", "c") else 0.0
 
 
 @functools.lru_cache(maxsize=65536)
 def _reading(lm: WordLM, text: str) -> tuple[str, float]:
     word = lm.word(text)
+    # Tag x marks bound morphemes (杩 of 杩头); standing alone they are as rare as unknown ones.
     if word is None or word[1] == "x":
-        if K["CHARPRIOR"] and len(text) == 1:
-            return (UNTAGGED if K["NEUTRAL"] else "x"), lm.chars.get(text, ideograph_logp(text) - 10) + K["OOVPEN"]
         return "x", ideograph_logp(text[0]) * len(text)
     logp, tag = word
-    if tag == UNTAGGED:
+    if tag == UNTAGGED:  # no tag to condition on: the transition holds the tag's share
         return tag, logp
-    return tag, logp - K["GAMMA"] * lm.tag_logp[tag]
+    return tag, logp - GAMMA * lm.tag_logp[tag]
+
+
+@functools.lru_cache(maxsize=65536)
+def _transition(lm: WordLM, prev: State, tag: str, single: bool) -> float:
+    row = _row(lm, prev)
+    place = "S" if single else "B"
+    if tag == UNTAGGED:  # any tag may follow: the chance that a word starts here at all
+        total = sum(math.exp(logp) for (at, _), logp in row.items() if at == place)
+        logp = max(math.log(total), FLOOR) if total > 0 else FLOOR
+    else:
+        # A dictionary tag the HMM never saw at this place (云 is a one-character ns) takes the
+        # probability of the other place.
+        here = (place, tag) if (place, tag) in row else ("B" if single else "S", tag)
+        hmm = math.exp(row.get(here, -math.inf))
+        logp = math.log(HMM_SHARE * hmm + (1 - HMM_SHARE) * math.exp(lm.tag_logp.get(tag, FLOOR)))
+    return logp + (GOES_ON_AFTER_PARTICLE if prev[0] == "y" else 0.0)
+
+
+def _row(lm: WordLM, prev: State) -> Row:
+    if prev[0] in ("", "emoji", "zwj"):
+        return lm.start
+    if prev[0] == UNTAGGED:
+        return _untagged_row(lm)
+    place, other = ("S", "E") if prev[1] else ("E", "S")
+    return lm.trans.get((place, prev[0])) or lm.trans.get((other, prev[0]), {})
+
+
+@functools.lru_cache(maxsize=4)
+def _untagged_row(lm: WordLM) -> Row:
+    """What follows a word of unknown tag: the rows of word-final states, weighted by tag share."""
+    mixed: dict[HmmState, float] = {}
+    for tag, share in lm.tag_logp.items():
+        for state, logp in lm.trans.get(("E", tag), {}).items():
+            mixed[state] = mixed.get(state, 0.0) + math.exp(share + logp)
+    total = sum(mixed.values())
+    return {state: math.log(p / total) for state, p in mixed.items() if p > 0}
+
+
+def end_logp(prev: State) -> float:
+    """Log-probability cost of a run of Chinese ending (punctuation, end of line) after prev."""
+    return ENDS_AFTER_GOVERNOR if prev[0] in GOVERNING_TAGS else 0.0
 
 
 def is_ideograph(ch: str) -> bool:
@@ -174,6 +165,8 @@ def symbol_logp(ch: str, prev: State) -> float:
     base = _SYMBOL_PRIOR.get(ch)
     if base is None:
         base = _category_logp(ch)
+    if unicodedata.category(ch).startswith("P"):
+        base += end_logp(prev)
     return base - (10.0 if prev == JOINER and not is_emoji(ch) else 0.0)
 
 
@@ -196,108 +189,3 @@ def state_after(ch: str) -> State:
     if ch == ZWJ:
         return JOINER
     return EMOJI if is_emoji(ch) or ch == VS16 else BOUNDARY
-
-
-def _jieba_dir() -> Path:
-    # find_spec locates jieba without importing it, which would load its whole segmenter.
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("jieba is required to repair mojibake: pip install jieba")
-    return Path(spec.origin).parent
-
-
-def _read_table(path: Path) -> Any:
-    # Each HMM table is a module holding one literal, P; loading it by path skips jieba's
-    # package import (its segmenter and a deprecated pkg_resources) and uses the bytecode cache.
-    spec = importlib.util.spec_from_file_location(f"_readpath_jieba_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        raise ModuleNotFoundError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.P
-
-
-def _read_wordfreq() -> dict[str, float]:
-    import gzip, msgpack
-    spec = importlib.util.find_spec("wordfreq")
-    assert spec and spec.origin
-    path = Path(spec.origin).parent / "data" / "large_zh.msgpack.gz"
-    with gzip.open(path) as f:
-        bins = msgpack.load(f, raw=False)
-    out: dict[str, float] = {}
-    for i, words in enumerate(bins[1:]):
-        p = 10 ** (-i / 100)
-        for w in words:
-            if all(map(is_ideograph, w)):
-                out[w] = p
-    return out
-
-
-def _read_words(path: Path):
-    counts: dict[str, tuple[int, str]] = {}
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            fields = line.split()
-            if len(fields) == 3 and all(map(is_ideograph, fields[0])) and int(fields[1]) > 0:
-                counts[fields[0]] = (int(fields[1]), fields[2])
-    total = sum(count for count, _ in counts.values())
-    lam = K["LAMBDA"]
-    wf = _read_wordfreq() if lam < 1 else {}
-    wtotal = sum(wf.values()) or 1.0
-    probs: dict[str, tuple[float, str]] = {}
-    for word, (count, tag) in counts.items():
-        probs[word] = (lam * count / total + (1 - lam) * wf.get(word, 0.0) / wtotal, tag)
-    for word, p in wf.items():
-        if word not in probs:
-            probs[word] = ((1 - lam) * p / wtotal, UNTAGGED)
-    chars: dict[str, float] = {}
-    for word, (p, tag) in probs.items():
-        for c in word:
-            chars[c] = chars.get(c, 0.0) + p
-    ctot = sum(chars.values())
-    multi = K["MULTINORM"] and K["SINGLES"]
-    entries: dict[str, tuple[float, str] | None] = {}
-    tag_total: dict[str, float] = {}
-    for word, (p, tag) in probs.items():
-        if multi and len(word) == 1:
-            continue
-        entries[word] = (math.log(p), tag)
-        tag_total[tag] = tag_total.get(tag, 0) + p
-        for end in range(1, len(word)):
-            entries.setdefault(word[:end], None)
-    tag_total.pop(UNTAGGED, None)
-    return entries, {tag: math.log(mass) for tag, mass in tag_total.items()}, {c: math.log(v / ctot) for c, v in chars.items()}
-
-
-START = _read_table(_jieba_dir() / "posseg" / "prob_start.py")
-
-
-def _singles(emit) -> dict[str, tuple[tuple[str, float], ...]]:
-    found: dict[str, list[tuple[str, float]]] = {}
-    for (place, tag), table in emit.items():
-        if place == "S":
-            for ch, logp in table.items():
-                if logp > -50:
-                    found.setdefault(ch, []).append((tag, logp))
-    n = int(K["MAXTAGS"])
-    out = {}
-    for ch, r in found.items():
-        r = [(t, lp + max(START.get(("S", t), -20.0), -20.0)) for t, lp in r]
-        top = max(lp for _, lp in r)
-        tot = top + math.log(sum(math.exp(lp - top) for _, lp in r))
-        out[ch] = tuple(sorted(((t, lp - tot) for t, lp in r), key=lambda x: -x[1])[:n])
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def load_lm() -> WordLM:
-    root = _jieba_dir()
-    entries, tag_logp, chars = _read_words(root / "dict.txt")
-    return WordLM(
-        entries=entries,
-        tag_logp=tag_logp,
-        start=_read_table(root / "posseg" / "prob_start.py"),
-        trans=_read_table(root / "posseg" / "prob_trans.py"),
-        singles=_singles(_read_table(root / "posseg" / "prob_emit.py")),
-        chars=chars,
-    )

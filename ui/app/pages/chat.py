@@ -113,7 +113,7 @@ def show_chips(answer: Answer, index: int) -> None:
     for citation in answer.citations:
         label = f"[{citation.key}] {citation.title[:48]}" + (f" · p.{citation.page}" if citation.page else "")
         if chips.button(label, key=f"cite-{index}-{citation.key}", icon=":material/description:",
-                        help=citation.quote[:300], type="tertiary"):
+                        help=citation.quote[:300]):
             open_citation(citation)
 
 

@@ -1,0 +1,229 @@
+"""End to end in a real browser: `readpath ui --headless` on a free local port, driven by headless Chromium.
+
+The library is built in the test through the service layer: the seed guide ingested offline (its
+papers stay pending, nothing leaves the machine) plus one generated PDF, indexed; answers come from
+the extractive backend. Screenshots of every step are saved under the pytest temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.pdfgen import make_pdf
+from ui.services import library, make_context, search
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+CLOSED = "http://127.0.0.1:9"  # every remote service points here: offline at once, never the internet
+TITLE = "Tensor Parallelism Explained"
+PAGES = [
+    "# 1 Introduction\n\nTensor parallelism splits each weight matrix of a transformer layer across several GPUs, "
+    "so that every GPU holds one slice of the matrix.",
+    "# 2 Method\n\nThe MLP block is split by columns in the first GEMM and by rows in the second, needing one "
+    "all-reduce in the forward pass.",
+    "# 3 Results\n\nScaling to 512 GPUs reaches 76 percent weak-scaling efficiency.",
+]
+WAIT_MS = 120_000  # the first question loads the embedding model
+
+
+def _environment(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READPATH_")}
+    env.update(READPATH_HOME=str(home), READPATH_CONFIG=str(home / "config.toml"), READPATH_LLM_BACKEND="extractive",
+               READPATH_CROSSLINGUAL="false", READPATH_HTTP_RETRIES="0", READPATH_ARXIV_DELAY_S="0",
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    for name in ("ARXIV_API_URL", "ARXIV_PDF_URL", "GITHUB_API_URL", "GITHUB_RAW_URL"):
+        env[f"READPATH_{name}"] = CLOSED
+    env.pop("DISPLAY", None)
+    return env
+
+
+def _build_library(home: Path) -> None:
+    """The seed guide ingested offline plus one generated PDF, indexed, all through the service layer."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _environment(home).items():
+            patch.setenv(name, value)
+        ctx = make_context()
+    library.ingest(ctx)
+    pdf = home / "sources" / "tensor-parallelism.pdf"
+    pdf.parent.mkdir(parents=True)
+    pdf.write_bytes(make_pdf(PAGES, title=TITLE, page_title=TITLE))
+    assert library.add(ctx, [str(pdf)]).ok
+    search.index_library(ctx)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[str], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"readpath ui exited with {server.returncode}"
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer in {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`readpath ui --headless --port <free>` over the built library; its address."""
+    home = tmp_path_factory.mktemp("browser-home")
+    _build_library(home)
+    port = _free_port()
+    readpath = Path(sys.executable).with_name("readpath")
+    server = subprocess.Popen([str(readpath), "ui", "--headless", "--port", str(port), "--host", "127.0.0.1"],
+                              env=_environment(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith(f"readpath app: http://127.0.0.1:{port}")
+        _wait_healthy(f"http://127.0.0.1:{port}", server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()  # `readpath ui` exec'd Streamlit, so this is Streamlit itself
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    yield tab
+    context.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script after the last action."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stChatInputTextArea"], h1')
+    settle(page)
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.locator('[data-testid="stChatInputTextArea"]')
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_role("button", name=re.compile(rf"\[\d+\] {TITLE}")).first.wait_for()
+    settle(page)
+
+
+def test_ask_a_question_and_open_its_citation(app_url: str, page: Page, shots: Path) -> None:
+    open_app(page, app_url)
+    page.screenshot(path=shots / "01-first-visit-chat.png", full_page=True)
+    ask(page, "How is the MLP block split in tensor parallelism?")
+    page.screenshot(path=shots / "02-chat-answer.png", full_page=True)
+    page.get_by_role("button", name=re.compile(rf"\[\d+\] {TITLE} · p\.2")).first.click()
+    dialog = page.get_by_role("dialog")
+    marked = dialog.locator("mark")
+    marked.wait_for()
+    assert "split by columns in the first GEMM" in marked.inner_text()
+    assert dialog.get_by_role("button", name="Download the PDF").is_visible()
+    page.screenshot(path=shots / "03-citation.png")
+    page.keyboard.press("Escape")
+    page.reload()
+    page.get_by_text("How is the MLP block split in tensor parallelism?").wait_for()
+
+
+def test_build_a_plan_and_tick_an_item(app_url: str, page: Page, shots: Path) -> None:
+    open_app(page, f"{app_url}/plan")
+    page.get_by_label("What do you want to learn?").fill("distributed training of large models")
+    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_text("Week 1").first.wait_for()
+    settle(page)
+    total = int(re.search(r"0 of (\d+) items done", page.content()).group(1))
+    page.locator('[data-testid="stCheckbox"]').filter(has_text=re.compile(r"· [\d.]+ h$")).first.click()
+    page.get_by_text(f"1 of {total} items done").wait_for()
+    settle(page)
+    page.screenshot(path=shots / "04-plan.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download Markdown").click()
+    assert download.value.suggested_filename == "readpath-plan.md"
+
+
+def test_open_the_taxonomy_and_click_a_topic(app_url: str, page: Page, shots: Path) -> None:
+    open_app(page, f"{app_url}/taxonomy")
+    page.locator(".js-plotly-plot g.slice").first.wait_for()
+    settle(page)
+    page.screenshot(path=shots / "05-taxonomy.png", full_page=True)
+    before = page.locator("h3").first.inner_text()
+    page.locator(".js-plotly-plot g.slice").nth(1).click(force=True)
+    page.wait_for_function(
+        "before => document.querySelector('h3') && document.querySelector('h3').innerText !== before", arg=before)
+    settle(page)
+    page.screenshot(path=shots / "06-taxonomy-topic.png", full_page=True)
+
+
+def test_upload_a_pdf(app_url: str, page: Page, shots: Path, tmp_path: Path) -> None:
+    upload = tmp_path / "Pipeline Parallelism Notes.pdf"
+    upload.write_bytes(make_pdf(["# 1 Pipelines\n\nMicro-batches keep every pipeline stage busy."]))
+    open_app(page, f"{app_url}/add")
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("button", name="Add this PDF").click()
+    page.get_by_text("Result").wait_for()
+    settle(page)
+    page.screenshot(path=shots / "07-upload.png", full_page=True)
+    open_app(page, f"{app_url}/library")
+    page.get_by_text("Pipeline-Parallelism-Notes").first.wait_for()
+    page.screenshot(path=shots / "08-library.png", full_page=True)
+
+
+def test_switch_to_chinese_and_keep_it_on_reload(app_url: str, page: Page, shots: Path) -> None:
+    open_app(page, app_url)
+    page.get_by_role("button", name="中文").click()
+    page.get_by_role("heading", name="向文库提问").wait_for()
+    settle(page)
+    assert "lang=zh" in page.url
+    page.reload()
+    page.get_by_role("heading", name="向文库提问").wait_for()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("知识图谱").click()
+    page.get_by_role("heading", name="知识图谱").wait_for()
+    settle(page)
+    page.screenshot(path=shots / "09-chinese-taxonomy.png", full_page=True)
