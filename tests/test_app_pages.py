@@ -171,8 +171,8 @@ def test_an_answer_has_citation_chips_that_open_the_page_with_the_passage_marked
 
 def test_the_conversation_survives_page_switches_reloads_and_ends_with_new_chat(with_library: Path) -> None:
     app = ask(start())
-    app.switch_page("pages/taxonomy.py").run()
-    app.switch_page("pages/chat.py").run()
+    app.switch_page("views/taxonomy.py").run()
+    app.switch_page("views/chat.py").run()
     assert [m.name for m in app.chat_message] == ["user", "assistant"]
     reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     reloaded.query_params["s"] = app.session_state["token"]  # the URL's token survives a reload
@@ -202,13 +202,13 @@ def test_a_question_without_an_index_gets_a_readable_error_not_a_traceback() -> 
 
 
 def test_an_empty_library_says_how_to_fill_it() -> None:
-    app = start("pages/library.py")
+    app = start("views/library.py")
     assert app.info[0].value == EN["library.empty"]
     assert app.get("page_link")
 
 
 def test_the_library_table_filters_and_opens_a_document(with_library: Path) -> None:
-    app = start("pages/library.py")
+    app = start("views/library.py")
     table = app.dataframe[0].value
     assert list(table[EN["library.col_title"]]) == [TITLE]
     assert table[EN["library.col_pages"]][0] == 3
@@ -235,7 +235,7 @@ def lora_node() -> str:
 
 
 def test_the_taxonomy_shows_the_guide_and_a_chosen_topic_can_be_planned() -> None:
-    app = start("pages/taxonomy.py")
+    app = start("views/taxonomy.py")
     assert app.get("plotly_chart")
     topic = app.selectbox(key="taxonomy_node")
     assert topic.value == ""
@@ -254,7 +254,7 @@ def test_the_taxonomy_shows_the_guide_and_a_chosen_topic_can_be_planned() -> Non
 
 
 def test_a_plan_is_built_ticked_and_downloadable() -> None:
-    app = start("pages/plan.py")
+    app = start("views/plan.py")
     app.text_input[0].input("distributed training of large models")
     app.button(key=PLAN_SUBMIT).click().run()
     assert not app.exception, app.exception
@@ -269,7 +269,7 @@ def test_a_plan_is_built_ticked_and_downloadable() -> None:
 
 
 def test_a_plan_request_without_goal_or_topic_is_explained() -> None:
-    app = start("pages/plan.py")
+    app = start("views/plan.py")
     app.button(key=PLAN_SUBMIT).click().run()
     assert not app.exception
     assert app.error and "goal" in app.error[0].value.lower()
@@ -279,7 +279,7 @@ def test_a_plan_request_without_goal_or_topic_is_explained() -> None:
 
 
 def test_an_upload_that_is_not_a_pdf_is_refused_by_its_content(readpath_home: Path) -> None:
-    app = start("pages/add.py")
+    app = start("views/add.py")
     app.file_uploader[0].upload("paper.pdf", b"<html>not a pdf</html>", "application/pdf").run()
     app.button(key="add_upload").click().run()
     assert app.error and "is not a PDF" in app.error[0].value
@@ -287,7 +287,7 @@ def test_an_upload_that_is_not_a_pdf_is_refused_by_its_content(readpath_home: Pa
 
 
 def test_an_uploaded_pdf_is_stored_safely_added_and_indexed(readpath_home: Path) -> None:
-    app = start("pages/add.py")
+    app = start("views/add.py")
     app.file_uploader[0].upload("../My Paper (draft).pdf", make_pdf(PAGES, title=TITLE), "application/pdf").run()
     app.button(key="add_upload").click().run()
     assert not app.exception, app.exception
@@ -300,7 +300,7 @@ def test_an_uploaded_pdf_is_stored_safely_added_and_indexed(readpath_home: Path)
 
 
 def test_the_sources_form_reports_each_item(readpath_home: Path) -> None:
-    app = start("pages/add.py")
+    app = start("views/add.py")
     app.text_area[0].input("not-an-id\n2106.09685")
     app.button(key=SOURCES_SUBMIT).click().run()
     assert not app.exception, app.exception
@@ -312,7 +312,7 @@ def test_the_sources_form_reports_each_item(readpath_home: Path) -> None:
 
 
 def test_an_empty_sources_form_asks_for_an_item() -> None:
-    app = start("pages/add.py")
+    app = start("views/add.py")
     app.button(key=SOURCES_SUBMIT).click().run()
     assert app.warning[0].value == EN["add.nothing"]
 

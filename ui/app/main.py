@@ -10,13 +10,15 @@ from ui.app.i18n import t
 from ui.app.widgets import session_token
 from ui.errors import user_message
 
-# (script, title key, icon, url path); the first page is the one a new visitor lands on.
+# (script, title key, icon, url path); the first page is the one a new visitor lands on. The scripts
+# live in views/, not pages/: Streamlit treats a pages/ folder as the older automatic navigation and
+# shows it to a visitor whose first request opens a page's address directly.
 PAGES = [
-    ("pages/chat.py", "nav.chat", ":material/chat:", "chat"),
-    ("pages/library.py", "nav.library", ":material/library_books:", "library"),
-    ("pages/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
-    ("pages/plan.py", "nav.plan", ":material/event_note:", "plan"),
-    ("pages/add.py", "nav.add", ":material/add_circle:", "add"),
+    ("views/chat.py", "nav.chat", ":material/chat:", "chat"),
+    ("views/library.py", "nav.library", ":material/library_books:", "library"),
+    ("views/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
+    ("views/plan.py", "nav.plan", ":material/event_note:", "plan"),
+    ("views/add.py", "nav.add", ":material/add_circle:", "add"),
 ]
 
 

@@ -135,7 +135,7 @@ def page() -> None:
     docs = data.documents()
     if not docs:
         st.info(t("library.empty"), icon=":material/info:")
-        st.page_link("pages/add.py", label=t("nav.add"), icon=":material/add_circle:")
+        st.page_link("views/add.py", label=t("nav.add"), icon=":material/add_circle:")
         return
     query, kinds, statuses = filters()
     shown = [doc for doc in docs if _matches(doc, query, kinds, statuses)]

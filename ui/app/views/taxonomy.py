@@ -154,7 +154,7 @@ def show_node(guide: Guide, node: TaxonomyNode, counts: dict[str, Branch]) -> No
     if st.button(t("taxonomy.plan_button"), icon=":material/event_note:", type="primary", disabled=not branch.refs,
                  key="taxonomy_plan"):
         st.session_state[PLAN_TOPICS_KEY] = [node.node_id]
-        st.switch_page("pages/plan.py")
+        st.switch_page("views/plan.py")
 
 
 def choose_guide(guides: list[Guide]) -> Guide:
