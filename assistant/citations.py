@@ -118,7 +118,11 @@ def _strip_keys(text: str, unknown: set[int]) -> str:
 def support(claim: str, passage: str) -> float | None:
     """Share of a claim's English words and numbers found in a passage; None when it has too few to tell."""
     wanted = {t for t in terms(_KEYS.sub("", claim)) if t.isascii()}
-    return len(wanted & terms(passage)) / len(wanted) if len(wanted) >= 2 else None
+    if len(wanted) < 2:
+        return None
+    # Numbers count double: a claim's figures are what a reader checks against the page.
+    weight = {t: 2 if t[0].isdigit() else 1 for t in wanted}
+    return sum(weight[t] for t in wanted & terms(passage)) / sum(weight.values())
 
 
 def _keys_for(body: str, keys: list[int], sources: Sequence[Source]) -> list[int]:

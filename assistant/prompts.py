@@ -52,6 +52,8 @@ TRANSLATE_EXAMPLES = {
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese"}
 
 _FENCE_BREAK = re.compile(r"</?\s*source\b[^>]*>", re.IGNORECASE)
+# A paper's own reference marks ("[12]", "[3, 14]") look exactly like our citation keys, and the model copies them.
+_REFERENCE_MARK = re.compile(r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]")
 _SOURCE_BLOCK = re.compile(r'<source id="(\d+)"[^>]*>\n(.*?)\n</source>', re.DOTALL)
 _QUESTION_LINE = re.compile(r"^(?:Question:|问题：)\s*(.+)$", re.MULTILINE)
 
@@ -77,7 +79,8 @@ def format_sources(sources: Sequence[PromptSource]) -> str:
     for src in sources:
         where = f' at="{neutralise(src.where)}"' if src.where else ""
         opening = SOURCE_OPEN.format(key=src.key, title=neutralise(src.title), where=where)
-        blocks.append(f"{opening}\n{neutralise(src.text)}\n{SOURCE_CLOSE}")
+        text = " ".join(_REFERENCE_MARK.sub("", src.text).split())
+        blocks.append(f"{opening}\n{neutralise(text)}\n{SOURCE_CLOSE}")
     return "\n".join(blocks)
 
 

@@ -80,7 +80,8 @@ class SentenceTransformerEmbedder(Embedder):
 
     def tokenize(self, text: str) -> list[int]:
         """Word-piece ids of the model's own tokenizer."""
-        ids: list[int] = self.model.tokenizer.encode(text, add_special_tokens=False)
+        # verbose=False: counting a long text is not feeding it to the model, so no length warning.
+        ids: list[int] = self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False)
         return ids
 
 

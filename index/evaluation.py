@@ -16,8 +16,8 @@ class Question:
 
     text: str
     doc_id: str
-    page: int | None = None
-    heading: str | None = None
+    pages: tuple[int, ...] = ()  # PDF pages that answer it (any one counts)
+    heading: str | None = None  # or the Markdown heading path that answers it
     english: str = ""  # the same question in English, for the table translator
 
     @property
@@ -30,8 +30,9 @@ class Question:
         c = hit.chunk
         if c.doc_id != self.doc_id:
             return False
-        if self.page is not None:
-            return c.page_start is not None and c.page_start <= self.page <= (c.page_end or c.page_start)
+        if self.pages:
+            start = c.page_start or 0
+            return any(start <= page <= (c.page_end or start) for page in self.pages)
         return self.heading is None or c.heading_path == self.heading
 
 
@@ -54,7 +55,8 @@ def recall_at_k(searcher: Searcher, questions: Sequence[Question], k: int = 5) -
     return found / len(questions)
 
 
-def variants(base: SearchOptions, glossary: Mapping[str, str], questions: Sequence[Question]) -> dict[str, SearchOptions]:
+def variants(base: SearchOptions, glossary: Mapping[str, str],
+             questions: Sequence[Question]) -> dict[str, SearchOptions]:
     """The configurations compared: each ranking alone, hybrid, and the cross-lingual candidates (a), (b), (c)."""
     translator = TableTranslator({q.text: q.english for q in questions if q.english})
     w = base.weights

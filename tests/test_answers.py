@@ -12,7 +12,7 @@ from assistant.citations import terms
 from assistant.coverage import assess, distinctive_names, stems
 from assistant.language import detect_language, glossary_pairs
 from assistant.llm import ExtractiveChatModel
-from ingest.models import Guide, RefKind, Reference, TaxonomyNode
+from ingest.models import Guide, Reference, RefKind, TaxonomyNode
 from tests.support.scripted import ScriptedChatModel, WordRetriever, chunk
 
 FLASH_TITLE = "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
@@ -65,7 +65,8 @@ def test_language_of_a_question(text: str, language: str) -> None:
 
 def test_glossary_pairs_found_in_either_language() -> None:
     assert glossary_pairs("流水线并行的气泡", guide().glossary) == [("流水线并行", "pipeline parallelism")]
-    assert glossary_pairs("bubble in pipeline parallelism", guide().glossary) == [("流水线并行", "pipeline parallelism")]
+    english = glossary_pairs("bubble in pipeline parallelism", guide().glossary)
+    assert english == [("流水线并行", "pipeline parallelism")]
 
 
 def test_english_question_gets_an_english_prompt_and_checked_citations() -> None:

@@ -10,9 +10,8 @@ import pytest
 from assistant.language import detect_language
 from tests.support.index_support import SMALL_LIBRARY, stored_library
 from tests.support.llm import packaged_gguf
-from ui.services import Context, make_context
+from ui.services import Context, make_context, search
 from ui.services import answers as service
-from ui.services import search
 
 pytestmark = pytest.mark.llm
 

@@ -180,8 +180,10 @@ def test_build_a_plan_and_tick_an_item(app_url: str, page: Page, shots: Path) ->
     settle(page)
     total = int(re.search(r"0 of (\d+) items done", page.content()).group(1))
     page.locator('[data-testid="stCheckbox"]').filter(has_text=re.compile(r"· [\d.]+ h$")).first.click()
-    page.get_by_text(f"1 of {total} items done").wait_for()
+    progress = page.get_by_text(f"1 of {total} items done")
+    progress.wait_for()
     settle(page)
+    progress.scroll_into_view_if_needed()
     page.screenshot(path=shots / "04-plan.png", full_page=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download Markdown").click()
@@ -193,10 +195,9 @@ def test_open_the_taxonomy_and_click_a_topic(app_url: str, page: Page, shots: Pa
     page.locator(".js-plotly-plot g.slice").first.wait_for()
     settle(page)
     page.screenshot(path=shots / "05-taxonomy.png", full_page=True)
-    before = page.locator("h3").first.inner_text()
-    page.locator(".js-plotly-plot g.slice").nth(1).click(force=True)
-    page.wait_for_function(
-        "before => document.querySelector('h3') && document.querySelector('h3').innerText !== before", arg=before)
+    slice_ = page.locator(".js-plotly-plot g.slice").filter(has_text=re.compile(r"^军火库$"))
+    slice_.locator("path").first.click(force=True)  # plotly draws the label over the path
+    page.get_by_role("heading", name="军火库").wait_for()
     settle(page)
     page.screenshot(path=shots / "06-taxonomy-topic.png", full_page=True)
 
@@ -211,7 +212,10 @@ def test_upload_a_pdf(app_url: str, page: Page, shots: Path, tmp_path: Path) -> 
     settle(page)
     page.screenshot(path=shots / "07-upload.png", full_page=True)
     open_app(page, f"{app_url}/library")
-    page.get_by_text("Pipeline-Parallelism-Notes").first.wait_for()
+    page.get_by_label("Search titles, authors and ids").fill("Pipeline-Parallelism")
+    page.keyboard.press("Enter")
+    page.get_by_text("1 documents shown").wait_for()  # the table itself is drawn on a canvas
+    settle(page)
     page.screenshot(path=shots / "08-library.png", full_page=True)
 
 

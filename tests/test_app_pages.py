@@ -39,6 +39,7 @@ TITLE = "Tensor Parallelism Explained"
 QUESTION = "How is the MLP block split in tensor parallelism?"
 EN, ZH = catalog("en"), catalog("zh")
 PLAN_SUBMIT = f"FormSubmitter:plan_form-{EN['plan.make']}"
+OK, NOT_OK = ":green[:material/check_circle:]", ":orange[:material/warning:]"
 SOURCES_SUBMIT = f"FormSubmitter:add_sources-{EN['add.sources_button']}"
 
 
@@ -147,11 +148,11 @@ def test_the_health_check_reports_a_missing_index_and_offers_to_build_it() -> No
     app.sidebar.button(key="sidebar_check").click().run()
     assert not app.exception, app.exception
     sidebar = "\n".join(m.value for m in app.sidebar.markdown)
-    assert f"✅ **{EN['sidebar.check_embedding']}**" in sidebar
-    assert f"⚠️ **{EN['sidebar.check_index']}**" in sidebar
+    assert f"{OK} **{EN['sidebar.check_embedding']}**" in sidebar
+    assert f"{NOT_OK} **{EN['sidebar.check_index']}**" in sidebar
     app.sidebar.button(key="sidebar_index").click().run()
     assert not app.exception, app.exception
-    assert f"✅ **{EN['sidebar.check_index']}**" in "\n".join(m.value for m in app.sidebar.markdown)
+    assert f"{OK} **{EN['sidebar.check_index']}**" in "\n".join(m.value for m in app.sidebar.markdown)
 
 
 # --- chat -------------------------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ def test_an_uploaded_pdf_is_stored_safely_added_and_indexed(readpath_home: Path)
     stored = list((readpath_home / "uploads").glob("*/*.pdf"))
     assert [p.name for p in stored] == ["My-Paper-draft.pdf"]
     result = app.dataframe[0].value
-    assert result[EN["add.col_outcome"]][0] == f"✅ {EN['add.outcome_fetched']}"
+    assert result[EN["add.col_outcome"]][0] == EN["add.outcome_fetched"]
     assert result[EN["add.col_pages"]][0] == 3
     assert (readpath_home / "index").is_dir()
 
@@ -306,8 +307,8 @@ def test_the_sources_form_reports_each_item(readpath_home: Path) -> None:
     assert not app.exception, app.exception
     rows = app.dataframe[0].value
     outcomes = dict(zip(rows[EN["add.col_item"]], rows[EN["add.col_outcome"]], strict=True))
-    assert outcomes["not-an-id"] == f"❌ {EN['add.outcome_failed']}"
-    assert outcomes["2106.09685"] == f"⏳ {EN['add.outcome_pending']}"  # offline: kept for the next run
+    assert outcomes["not-an-id"] == EN["add.outcome_failed"]
+    assert outcomes["2106.09685"] == EN["add.outcome_pending"]  # offline: kept for the next run
     assert EN["add.offline"] in texts(app)
 
 

@@ -99,7 +99,8 @@ def test_sentences_split_in_english_and_chinese() -> None:
     assert "".join(sentences) == text
     assert [s.strip() for s in sentences][:2] == ["First sentence here.", "Second one follows!"]
     assert [s for s in sentences if "。" in s or "！" in s or "？" in s] == [
-        "流水线并行把模型的层切分到多个设备上。", "每个设备保存一个阶段！", "微批次依次流过各个阶段，设备因此可以同时工作？"]
+        "流水线并行把模型的层切分到多个设备上。", "每个设备保存一个阶段！",
+        "微批次依次流过各个阶段，设备因此可以同时工作？"]
 
 
 def test_chinese_chunks_end_at_sentence_ends(chunker: Chunker) -> None:

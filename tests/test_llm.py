@@ -130,7 +130,7 @@ def test_ollama_streams_over_its_wire_format_with_the_limits_asked(server: Serve
 
 def test_ollama_check_names_the_pull_command_for_a_missing_model(server: Server) -> None:
     server.routes["/api/tags"] = (200, "application/json", [json.dumps({"models": [{"name": "llama3:8b"}]}).encode()])
-    with pytest.raises(BackendUnavailable, match="ollama pull qwen2.5:1.5b"):
+    with pytest.raises(BackendUnavailable, match=r"ollama pull qwen2\.5:1\.5b"):
         OllamaChatModel(server.url, "qwen2.5:1.5b").check()
 
 

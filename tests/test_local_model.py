@@ -66,7 +66,8 @@ def test_a_missing_part_names_the_pip_command_that_fixes_it(site: Path, tmp_path
         for f in info.iterdir():
             f.unlink()
         info.rmdir()
-    with pytest.raises(ModelMissing, match=r"part\(s\) 2 of 3 .*pip install --force-reinstall fakemodel-part2==0\.2\.0"):
+    fix = r"part\(s\) 2 of 3 .*pip install --force-reinstall fakemodel-part2==0\.2\.0"
+    with pytest.raises(ModelMissing, match=fix):
         assemble(tmp_path / "models", model)
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,28 +29,35 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--model_alias", ALIAS,
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server logs the whole GGUF metadata: a file, not a pipe, so a full pipe never blocks it.
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--model_alias", ALIAS,
+             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
+            stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                error = process.stderr.read().decode() if process.stderr else ""
-                pytest.fail(f"llama_cpp.server exited: {error[-2000:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        _wait_until_serving(url, process, log)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"llama_cpp.server exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    pytest.fail(f"llama_cpp.server did not start in 180 s: {log.read_text(errors='replace')[-2000:]}")
 
 
 def test_check_lists_the_served_model_without_spending_tokens(server_url: str) -> None:
@@ -80,5 +88,5 @@ def test_a_cited_answer_through_the_openai_backend(server_url: str) -> None:
 
 def test_an_unreachable_server_is_backend_unavailable() -> None:
     model = OpenAIChatModel(f"http://127.0.0.1:{_free_port()}/v1", ALIAS, api_key="sk-local-test", timeout=2)
-    with pytest.raises(BackendUnavailable, match="127.0.0.1"):
+    with pytest.raises(BackendUnavailable, match=r"127\.0\.0\.1"):
         model.check()

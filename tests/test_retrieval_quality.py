@@ -36,7 +36,7 @@ def test_the_labelled_set_is_half_chinese_and_every_answer_exists(searcher: Sear
     assert sum(q.chinese for q in QUESTIONS) == len(QUESTIONS) // 2
     chunks = list(searcher.chunks.values())
     for q in QUESTIONS:
-        assert any(c.doc_id == q.doc_id and (c.page_start == q.page if q.page else c.heading_path == q.heading)
+        assert any(c.doc_id == q.doc_id and (c.page_start in q.pages if q.pages else c.heading_path == q.heading)
                    for c in chunks), q.text
 
 

@@ -114,7 +114,8 @@ def test_a_long_paper_is_noted_window_by_window_then_combined(tmp_path: Path) ->
                               else SUMMARY)
     steps: list[tuple[int, int]] = []
     options = SummaryOptions(context=1300, max_tokens=200)  # about 2,800 characters of pages per window
-    Summarizer(model, tmp_path, options).summarize(long_doc, "en", NO_CONTEXT, progress=lambda d, t: steps.append((d, t)))
+    Summarizer(model, tmp_path, options).summarize(long_doc, "en", NO_CONTEXT,
+                                                   progress=lambda d, t: steps.append((d, t)))
     notes = [c for c in model.calls if c[0]["content"] == prompts.NOTES_SYSTEM]
     assert len(notes) == len(windows(pages, options.window_chars)) > 1
     assert "- a note [p1]" in model.calls[-1][1]["content"]

@@ -157,7 +157,7 @@ def test_the_manifest_records_and_checks_the_model_and_chunking(tmp_path: Path, 
     assert manifest["models"][DENSE] == {"name": "all-MiniLM-L6-v2", "dim": 384}
     assert manifest["chunking"]["chunk_tokens"] == 200
     assert len(load_vectors(tmp_path, state, spec)[DENSE]) == 20
-    with pytest.raises(ModelMismatch, match="some-other-model.*readpath reindex"):
+    with pytest.raises(ModelMismatch, match=r"some-other-model.*readpath reindex"):
         load_vectors(tmp_path, state, IndexSpec.of({DENSE: OtherModel()}, ChunkingSpec()))
     with pytest.raises(ModelMismatch, match="chunking"):
         load_vectors(tmp_path, state, IndexSpec.of({DENSE: minilm()}, ChunkingSpec(chunk_tokens=100)), chunking=True)

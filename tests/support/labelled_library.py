@@ -57,10 +57,10 @@ PAPERS: dict[str, tuple[str, list[str], bool]] = {
         "lets models read sequences of 64K tokens.",
     ], False),
     "2001.00006": ("张量并行入门", [
-        "# 1 切分方法\n张量并行把单个层内的矩阵乘法切分到多个GPU上。多层感知机的第一个线性层按列切分，第二个线性层按行切分，"
-        "这样两次矩阵乘法之间不需要通信。",
-        "# 2 通信开销\n每个Transformer层的前向传播需要两次all-reduce通信，反向传播同样需要两次。通信量很大，因此张量并行适合在"
-        "同一台机器内通过NVLink相连的GPU之间使用。",
+        "# 1 切分方法\n张量并行把单个层内的矩阵乘法切分到多个GPU上。"
+        "多层感知机的第一个线性层按列切分，第二个线性层按行切分，这样两次矩阵乘法之间不需要通信。",
+        "# 2 通信开销\n每个Transformer层的前向传播需要两次all-reduce通信，反向传播同样需要两次。"
+        "通信量很大，因此张量并行适合在同一台机器内通过NVLink相连的GPU之间使用。",
     ], True),
 }
 
@@ -68,8 +68,10 @@ READMES = [
     readme("demo/quantkit", {
         "简介": "量化工具包把模型的浮点权重压缩为8位整数，推理时显存占用减少一半，速度提升约两倍。",
         "安装": "使用 pip install quantkit 安装。需要 CUDA 11.8 以上版本和 PyTorch 2.0。",
-        "使用 > 训练后量化": "训练后量化需要准备一个校准数据集，大约一百条样本即可。工具逐层统计激活的取值范围，并据此确定缩放因子。",
-        "使用 > GPTQ": "GPTQ 把权重量化为4位整数。它逐列量化权重，并利用二阶信息把每一列的量化误差补偿到尚未量化的列上。",
+        "使用 > 训练后量化": "训练后量化需要准备一个校准数据集，大约一百条样本即可。"
+                            "工具逐层统计激活的取值范围，并据此确定缩放因子。",
+        "使用 > GPTQ": "GPTQ 把权重量化为4位整数。"
+                       "它逐列量化权重，并利用二阶信息把每一列的量化误差补偿到尚未量化的列上。",
     }),
     readme("demo/servefast", {
         "Overview": "ServeFast is an inference server for large language models with an OpenAI-compatible API.",
@@ -82,7 +84,8 @@ READMES = [
     }),
     readme("demo/dist-notes", {
         "数据并行": "数据并行时每张卡保存一份完整的模型副本，各自处理不同的数据，反向传播之后用 all-reduce 同步梯度。",
-        "ZeRO > 优化器状态切分": "ZeRO 把优化器状态、梯度和参数切分到各个数据并行进程上，每张卡只保存其中一份，显存占用随卡数线性下降。",
+        "ZeRO > 优化器状态切分": "ZeRO 把优化器状态、梯度和参数切分到各个数据并行进程上，"
+                               "每张卡只保存其中一份，显存占用随卡数线性下降。",
         "ZeRO > 卸载": "ZeRO-Offload 把优化器状态和更新计算放到 CPU 内存中，让单张 GPU 也能训练百亿参数的模型。",
     }),
 ]
@@ -97,40 +100,47 @@ GLOSSARY = {
 
 P = "paper:2001.0000"
 QUESTIONS = [
-    Question("Why split a network into stages on different devices?", f"{P}1", page=1),
-    Question("How large is the pipeline bubble with M micro-batches and K stages?", f"{P}1", page=2),
-    Question("How much faster was training on four devices?", f"{P}1", page=3),
-    Question("What dominates memory use when training deep networks?", f"{P}2", page=1),
-    Question("How much memory does keeping a checkpoint every sqrt(n) layers need?", f"{P}2", page=2),
-    Question("How deep a residual network can train on one GPU with recomputation?", f"{P}2", page=3),
-    Question("Why keep an FP32 master copy of the weights?", f"{P}3", page=2),
-    Question("Does mixed precision lose accuracy compared with single precision?", f"{P}3", page=3),
-    Question("How does LoRA write the weight update?", f"{P}4", page=2),
-    Question("Why is standard attention slow on GPUs?", f"{P}5", page=1),
-    Question("How is the softmax computed block by block?", f"{P}5", page=2),
+    Question("Why split a network into stages on different devices?", f"{P}1", pages=(1,)),
+    Question("How large is the pipeline bubble with M micro-batches and K stages?", f"{P}1", pages=(2,)),
+    Question("How much faster was training on four devices?", f"{P}1", pages=(3,)),
+    Question("What dominates memory use when training deep networks?", f"{P}2", pages=(1,)),
+    Question("How much memory does keeping a checkpoint every sqrt(n) layers need?", f"{P}2", pages=(2,)),
+    Question("How deep a residual network can train on one GPU with recomputation?", f"{P}2", pages=(3,)),
+    Question("Why keep an FP32 master copy of the weights?", f"{P}3", pages=(2,)),
+    Question("Does mixed precision lose accuracy compared with single precision?", f"{P}3", pages=(3,)),
+    Question("How does LoRA write the weight update?", f"{P}4", pages=(2,)),
+    Question("Why is standard attention slow on GPUs?", f"{P}5", pages=(1,)),
+    Question("How is the softmax computed block by block?", f"{P}5", pages=(2,)),
     Question("How is the key-value cache stored in ServeFast?", "repo:demo/servefast",
              heading="Features > Paged KV cache"),
     Question("How do I deploy ServeFast with docker?", "repo:demo/servefast", heading="Deployment"),
-    Question("How is the first linear layer split in tensor parallelism?", f"{P}6", page=1),
+    Question("How is the first linear layer split in tensor parallelism?", f"{P}6", pages=(1,)),
     Question("What does ZeRO partition across data-parallel processes?", "repo:demo/dist-notes",
              heading="ZeRO > 优化器状态切分"),
     Question("How many bits does GPTQ quantize weights to?", "repo:demo/quantkit", heading="使用 > GPTQ"),
-    Question("为什么要把网络切分成多个阶段放到不同设备上？", f"{P}1", page=1,
+    Question("为什么要把网络切分成多个阶段放到不同设备上？", f"{P}1", pages=(1,),
              english="Why split a network into stages on different devices?"),
-    Question("流水线的气泡开销有多大？", f"{P}1", page=2, english="How large is the pipeline bubble overhead?"),
-    Question("每隔多少层保存一次激活检查点？", f"{P}2", page=2,
+    Question("流水线的气泡开销有多大？", f"{P}1", pages=(2,), english="How large is the pipeline bubble overhead?"),
+    Question("每隔多少层保存一次激活检查点？", f"{P}2", pages=(2,),
              english="How many layers apart are activation checkpoints kept?"),
-    Question("混合精度训练为什么要做损失缩放？", f"{P}3", page=2, english="Why does mixed precision training scale the loss?"),
-    Question("半精度浮点数为什么能加快训练？", f"{P}3", page=1, english="Why does half precision floating point speed up training?"),
-    Question("低秩适配冻结了哪些参数？", f"{P}4", page=1, english="Which parameters does low-rank adaptation freeze?"),
-    Question("LoRA 在 GPT-3 上节省了多少显存？", f"{P}4", page=3, english="How much GPU memory does LoRA save on GPT-3?"),
-    Question("FlashAttention 训练 GPT-2 快了多少？", f"{P}5", page=3, english="How much faster does FlashAttention train GPT-2?"),
-    Question("注意力计算为什么受限于显存带宽？", f"{P}5", page=1, english="Why is attention bound by memory bandwidth?"),
+    Question("混合精度训练为什么要做损失缩放？", f"{P}3", pages=(2,),
+             english="Why does mixed precision training scale the loss?"),
+    Question("半精度浮点数为什么能加快训练？", f"{P}3", pages=(1,),
+             english="Why does half precision floating point speed up training?"),
+    Question("低秩适配冻结了哪些参数？", f"{P}4", pages=(1,),
+             english="Which parameters does low-rank adaptation freeze?"),
+    Question("LoRA 在 GPT-3 上节省了多少显存？", f"{P}4", pages=(3,),
+             english="How much GPU memory does LoRA save on GPT-3?"),
+    Question("FlashAttention 训练 GPT-2 快了多少？", f"{P}5", pages=(3,),
+             english="How much faster does FlashAttention train GPT-2?"),
+    Question("注意力计算为什么受限于显存带宽？", f"{P}5", pages=(1,),
+             english="Why is attention bound by memory bandwidth?"),
     Question("新请求如何加入正在运行的批次？", "repo:demo/servefast", heading="Features > Continuous batching",
              english="How do new requests join the running batch?"),
-    Question("张量并行每层需要几次 all-reduce 通信？", f"{P}6", page=2,
+    Question("张量并行每层需要几次 all-reduce 通信？", f"{P}6", pages=(2,),
              english="How many all-reduce calls does tensor parallelism need per layer?"),
-    Question("如何安装量化工具包？", "repo:demo/quantkit", heading="安装", english="How do I install the quantization toolkit?"),
+    Question("如何安装量化工具包？", "repo:demo/quantkit", heading="安装",
+             english="How do I install the quantization toolkit?"),
     Question("训练后量化需要什么校准数据？", "repo:demo/quantkit", heading="使用 > 训练后量化",
              english="What calibration data does post-training quantization need?"),
     Question("数据并行如何同步梯度？", "repo:demo/dist-notes", heading="数据并行",

@@ -31,10 +31,7 @@ class ScriptedChatModel(ChatModel):
     def stream(self, messages: Messages, *, max_tokens: int, temperature: float) -> Iterator[str]:
         """The next reply, word by word, as a real model streams."""
         self.calls.append(messages)
-        if self.reply is not None:
-            text = self.reply(messages)
-        else:
-            text = self.replies.pop(0) if self.replies else NO_ANSWER
+        text = self.reply(messages) if self.reply else (self.replies.pop(0) if self.replies else NO_ANSWER)
         yield from re.findall(r"\S+\s*|\s+", text)
 
 

@@ -10,9 +10,6 @@ from ui.app.i18n import t
 from ui.app.widgets import call, index_progress
 from ui.services import library, search
 
-OUTCOME_ICONS = {Outcome.FETCHED: "✅", Outcome.UNCHANGED: "➖", Outcome.FAILED: "❌", Outcome.PENDING: "⏳",
-                 Outcome.UNRESOLVED: "❔"}
-
 
 def add_and_index(items: list[str]) -> IngestReport | None:
     """Add the items with a live progress bar, then index what changed so that chat can find it."""
@@ -41,7 +38,7 @@ def show_report(report: IngestReport) -> None:
         st.warning(t("add.offline"), icon=":material/wifi_off:")
     for note in report.notes:
         st.info(note)
-    rows = [{t("add.col_outcome"): f"{OUTCOME_ICONS[r.outcome]} {t('add.outcome_' + r.outcome.value)}",
+    rows = [{t("add.col_outcome"): t(f"add.outcome_{r.outcome.value}"),
              t("add.col_item"): r.item, t("add.col_title"): r.title, t("add.col_pages"): r.pages or None,
              t("add.col_reason"): r.reason or r.note} for r in report.results]
     st.dataframe(rows, hide_index=True, width="stretch")

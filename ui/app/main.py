@@ -28,7 +28,7 @@ def main() -> None:
     try:
         ctx = resources.context()
     except ReadpathError as exc:  # bad settings: nothing else can work, so say how to fix them
-        st.error(user_message(exc), icon="⚠️")
+        st.error(user_message(exc), icon=":material/error:")
         st.stop()
     sidebar.language_switch(ctx.settings)  # first: the page titles below are in the language it sets
     session_token()

@@ -40,7 +40,7 @@ def show_checks(checks: list[Check]) -> None:
     names = {"embedding model": t("sidebar.check_embedding"), "index": t("sidebar.check_index")}
     for check in checks:
         name = names.get(check.name, check.name.replace("llm backend", t("sidebar.check_llm")))
-        icon = "✅" if check.ok else "⚠️"
+        icon = ":green[:material/check_circle:]" if check.ok else ":orange[:material/warning:]"
         st.markdown(f"{icon} **{name}**")
         st.caption(check.detail)
 

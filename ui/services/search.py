@@ -68,9 +68,11 @@ def options(settings: Settings, glossary_terms: dict[str, str]) -> SearchOptions
 def searcher(ctx: Context) -> Searcher:
     """The Searcher over the committed index, opened once per context (and again after indexing)."""
     settings = ctx.settings
+    # Context.resource holds its lock while a factory runs: the parts are fetched before, not inside.
+    store, dense, multilingual, terms = open_store(ctx), embedder(ctx), crosslingual_embedder(ctx), glossary(ctx)
     return ctx.resource(SEARCHER_KEY, lambda: Searcher.open(
-        open_store(ctx), embedder(ctx), index_dir=index_dir(settings), crosslingual=crosslingual_embedder(ctx),
-        chunking=chunking(settings), options=options(settings, glossary(ctx))))
+        store, dense, index_dir=index_dir(settings), crosslingual=multilingual, chunking=chunking(settings),
+        options=options(settings, terms)))
 
 
 def index_library(ctx: Context, progress: Progress | None = None) -> IndexReport:

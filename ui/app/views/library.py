@@ -14,7 +14,6 @@ from ui.services import library
 
 OPEN_KEY = "library_open"  # the doc_id shown below the table; the chat page sets it too
 TABLE_KEY = "library_table"
-STATUS_ICONS = {DocStatus.OK: "✅", DocStatus.PENDING: "⏳", DocStatus.FAILED: "❌", DocStatus.UNRESOLVED: "❔"}
 
 
 def _matches(doc: Document, query: str, kinds: list[DocKind], statuses: list[DocStatus]) -> bool:
@@ -43,7 +42,7 @@ def table_rows(docs: list[Document], listing: dict[str, DocumentSummary],
         t("library.col_year"): (doc.published or "")[:4] or None,
         t("library.col_topics"): ", ".join(dict.fromkeys(names.get(n, n) for n in doc.topics if n)),
         t("library.col_pages"): listing[doc.doc_id].pages if doc.doc_id in listing else None,
-        t("library.col_status"): f"{STATUS_ICONS[doc.status]} {t(f'status.{doc.status.value}')}",
+        t("library.col_status"): t(f"status.{doc.status.value}"),
     } for doc in docs]
 
 

@@ -14,7 +14,9 @@ from ui.services import plans
 
 PLAN_TOPICS_KEY = "plan_topics"  # set by the taxonomy page's "plan this topic" button
 NOTES_KEY = "plan_notes"
-KIND_ICONS = {"paper": "📄", "repo": "💻", "course": "🎓", "book": "📚", "web": "🌐"}
+# Material icons, not emoji: they render the same in every browser and font set.
+KIND_ICONS = {"paper": ":material/article:", "repo": ":material/code:", "course": ":material/school:",
+              "book": ":material/menu_book:", "web": ":material/language:"}
 
 
 def topic_options(plan: Plan | None) -> dict[str, str]:
@@ -71,11 +73,11 @@ def tick(item_id: str) -> None:
 
 def show_item(item: PlanItem) -> None:
     """One item: a checkbox to mark it done, and why, what to ask, where to find it."""
-    label = f"{KIND_ICONS.get(item.kind, '•')} {item.title} · {item.hours:g} h"
+    label = f"{KIND_ICONS.get(item.kind, ':material/circle:')} {item.title} · {item.hours:g} h"
     # The saved plan is the truth: a done item gets a new widget (new key) that shows it ticked and locked.
     st.checkbox(label, value=item.done, disabled=item.done, key=f"plan-item-{item.id}-{item.done}",
                 on_change=tick, args=(item.id,), help=t("plan.tick_help"))
-    details = [item.why, *(f"❓ {q}" for q in item.questions)]
+    details = [item.why, *(f":material/help: {q}" for q in item.questions)]
     if item.implementations:
         details.append(t("plan.implementations", repos=", ".join(item.implementations)))
     if item.url:
