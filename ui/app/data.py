@@ -5,7 +5,7 @@ from __future__ import annotations
 from ingest.models import Document, TaxonomyNode
 from ingest.store import DocumentSummary
 from ui.app import resources
-from ui.app.i18n import label, t
+from ui.app.i18n import FALLBACK, catalog, label, t
 from ui.app.widgets import attempt, call
 from ui.services import answers, library, plans
 
@@ -49,7 +49,15 @@ def done_sources() -> set[str]:
     return {source for source, _ in parts} - {source for source, done in parts if not done}
 
 
-def backend_line(backend: str) -> str | None:
-    """"Answering with <backend> · model <model>" without loading the model (None, error shown, if unusable)."""
-    model = call(answers.chat_model, resources.context(), backend)
-    return t("chat.using", backend=t(f"backend.{backend}"), model=model.model_id or model.name) if model else None
+def backend_line(backend: str) -> str:
+    """"Answering with <backend> · model <model>" without loading the model, or why the backend is unusable."""
+    model, error = attempt(answers.chat_model, resources.context(), backend)
+    if model is None:
+        return error or ""
+    return t("chat.using", backend=backend_label(backend), model=model.model_id or model.name)
+
+
+def backend_label(backend: str) -> str:
+    """A backend's name for people; a backend registered by a plug-in keeps its own name."""
+    key = f"backend.{backend}"
+    return t(key) if key in catalog(FALLBACK) else backend

@@ -82,7 +82,5 @@ def render(settings: Settings) -> None:
         st.divider()
         library_size()
         st.subheader(t("sidebar.health"))
-        model = data.backend_line(st.session_state.get(BACKEND_KEY, settings.llm_backend))
-        if model:
-            st.caption(model)
+        st.caption(data.backend_line(st.session_state.get(BACKEND_KEY, settings.llm_backend)))
         health()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from assistant.llm import backend_names
 from assistant.models import Answer
 from ingest.models import Reference, RefKind
 from ui.app import data, resources
@@ -64,6 +65,7 @@ def _stream(question: str, history: list[tuple[str, str]], backend: str) -> tupl
 def ask(question: str, backend: str) -> None:
     """Show the question, stream the answer, then replace it by the checked answer with its chips."""
     conversation = turns()
+    # The last four exchanges: enough to resolve "it" and "that paper", small enough for a 4k context.
     history = [(turn.question, turn.answer.answer) for turn in conversation if turn.answer][-4:]
     with st.chat_message("user"):
         st.markdown(question)
@@ -122,13 +124,12 @@ def header() -> str:
     title, picker, fresh = st.columns([5, 2, 1], vertical_alignment="bottom")
     title.title(t("chat.title"))
     settings = resources.context().settings
-    backends = ["local", "openai", "ollama", "extractive"]
-    backend = picker.selectbox(t("chat.backend"), backends, index=backends.index(settings.llm_backend),
-                               format_func=lambda b: t(f"backend.{b}"), key="chat_backend")
+    backends = backend_names()
+    chosen = backends.index(settings.llm_backend) if settings.llm_backend in backends else 0
+    backend = picker.selectbox(t("chat.backend"), backends, index=chosen, key="chat_backend",
+                               format_func=data.backend_label)
     fresh.button(t("chat.new"), icon=":material/add_comment:", on_click=new_chat, key="chat_new")
-    model = data.backend_line(backend)
-    if model:
-        st.caption(model)
+    st.caption(data.backend_line(backend))
     return backend
 
 

@@ -27,8 +27,8 @@ def filters() -> tuple[str, list[DocKind], list[DocStatus]]:
     query_col, kind_col, status_col = st.columns([2, 1, 1])
     query = query_col.text_input(t("library.search"), placeholder=t("library.search_hint"), key="library_query")
     kinds = kind_col.multiselect(t("library.kind"), list(DocKind), format_func=lambda k: t(f"kind.{k.value}"),
-                                 key="library_kinds")
-    statuses = status_col.multiselect(t("library.status"), list(DocStatus),
+                                 key="library_kinds", placeholder=t("library.any"))
+    statuses = status_col.multiselect(t("library.status"), list(DocStatus), placeholder=t("library.any"),
                                       format_func=lambda s: t(f"status.{s.value}"), key="library_statuses")
     return query.strip(), kinds, statuses
 
@@ -39,7 +39,7 @@ def table_rows(docs: list[Document], listing: dict[str, DocumentSummary],
     return [{
         t("library.col_title"): doc.title or doc.source_id,
         t("library.col_kind"): t(f"kind.{doc.kind.value}"),
-        t("library.col_year"): (doc.published or "")[:4] or None,
+        t("library.col_year"): (doc.published or "")[:4],
         t("library.col_topics"): ", ".join(dict.fromkeys(names.get(n, n) for n in doc.topics if n)),
         t("library.col_pages"): listing[doc.doc_id].pages if doc.doc_id in listing else None,
         t("library.col_status"): t(f"status.{doc.status.value}"),
