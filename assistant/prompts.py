@@ -79,7 +79,7 @@ def format_sources(sources: Sequence[PromptSource]) -> str:
     for src in sources:
         where = f' at="{neutralise(src.where)}"' if src.where else ""
         opening = SOURCE_OPEN.format(key=src.key, title=neutralise(src.title), where=where)
-        text = " ".join(_REFERENCE_MARK.sub("", src.text).split())
+        text = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(_REFERENCE_MARK.sub("", src.text).split()))
         blocks.append(f"{opening}\n{neutralise(text)}\n{SOURCE_CLOSE}")
     return "\n".join(blocks)
 

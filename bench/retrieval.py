@@ -16,15 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.embeddings import MultilingualUseEmbedder, SentenceTransformerEmbedder  # noqa: E402
-from index.evaluation import Question, evaluate, table  # noqa: E402
-from index.indexer import sync_index  # noqa: E402
-from index.search import Searcher, SearchOptions  # noqa: E402
-from index.terms import merged  # noqa: E402
-from ingest.models import DocKind, Document  # noqa: E402
-from ingest.pdf import parse_pdf  # noqa: E402
-from ingest.store import LibraryStore  # noqa: E402
-from ui.services.guides import load_guides, merged_glossary  # noqa: E402
+from index.embeddings import MultilingualUseEmbedder, SentenceTransformerEmbedder
+from index.evaluation import Question, evaluate, table
+from index.indexer import sync_index
+from index.search import Searcher, SearchOptions
+from index.terms import merged
+from ingest.models import DocKind, Document
+from ingest.pdf import parse_pdf
+from ingest.store import LibraryStore
+from ui.services.guides import load_guides, merged_glossary
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"
 
@@ -33,14 +33,17 @@ LABELS: list[tuple[str, tuple[str, ...], str, str]] = [
     ("1604.06174", ("o(√n) memory",), "How much memory does the algorithm need to train an n-layer network?",
      "训练一个 n 层的网络，这个算法需要多少内存？"),
     ("1604.06174", ("recover them from an extra forward",),
-     "How are dropped intermediate results recovered during backpropagation?", "反向传播时，被丢弃的中间结果怎样恢复？"),
+     "How are dropped intermediate results recovered during backpropagation?",
+     "反向传播时，被丢弃的中间结果怎样恢复？"),
     ("1708.03888", ("\"trust\" coefficient",), "How does LARS set the local learning rate of each layer?",
      "LARS 如何为每一层设置局部学习率？"),
     ("1708.03888", ("resnet-50 to a batch size of 32k", "resnet-50 up to b=32k"),
-     "What batch size could ResNet-50 be trained with without losing accuracy?", "ResNet-50 在不损失精度的情况下最大能用多大的批量训练？"),
+     "What batch size could ResNet-50 be trained with without losing accuracy?",
+     "ResNet-50 在不损失精度的情况下最大能用多大的批量训练？"),
     ("1710.03740", ("3.1 fp32 master copy of weights", "need for an fp32 master copy"),
      "Why keep a single-precision master copy of the weights?", "为什么要保留一份单精度的主权重副本？"),
-    ("1710.03740", ("3.2 loss scaling", "scaling factor"), "How does loss scaling keep small gradients from becoming zero?",
+    ("1710.03740", ("3.2 loss scaling", "scaling factor"),
+     "How does loss scaling keep small gradients from becoming zero?",
      "损失缩放如何防止很小的梯度变成零？"),
     ("1712.09381", ("logically centralized program control", "hierarchical delegation of control"),
      "What control model does RLlib use to compose distributed reinforcement learning components?",
@@ -56,21 +59,28 @@ LABELS: list[tuple[str, tuple[str, ...], str, str]] = [
     ("2006.16668", ("beyond 600 billion parameters", "600 billion parameters sequence-to-sequence"),
      "How large is the mixture-of-experts translation model trained with automatic sharding?",
      "使用自动分片训练的混合专家翻译模型有多大？"),
-    ("2006.16668", ("expert capacity to ensure the load is balanced",), "How does the gating function keep expert load balanced?",
+    ("2006.16668", ("expert capacity to ensure the load is balanced",),
+     "How does the gating function keep expert load balanced?",
      "门控函数如何保证各个专家的负载均衡？"),
     ("2104.07857", ("5.1.1 infinity offload engine", "heterogeneous memory access called the infinity offload engine"),
-     "How does ZeRO-Infinity use CPU and NVMe memory for model states?", "ZeRO-Infinity 如何利用 CPU 内存和 NVMe 存储模型状态？"),
-    ("2104.07857", ("5.1.3 memory-centric tiling",), "How does memory-centric tiling reduce working memory for huge layers?",
+     "How does ZeRO-Infinity use CPU and NVMe memory for model states?",
+     "ZeRO-Infinity 如何利用 CPU 内存和 NVMe 存储模型状态？"),
+    ("2104.07857", ("5.1.3 memory-centric tiling",),
+     "How does memory-centric tiling reduce working memory for huge layers?",
      "以内存为中心的分块如何降低超大层的工作内存？"),
-    ("2106.09685", ("by 10,000 times",), "By how much does LoRA reduce the number of trainable parameters compared with GPT-3?",
+    ("2106.09685", ("by 10,000 times",),
+     "By how much does LoRA reduce the number of trainable parameters compared with GPT-3?",
      "与 GPT-3 全量微调相比，LoRA 把可训练参数减少了多少？"),
     ("2106.09685", ("only apply lora to wq and wv", "adapting both wq and wv"),
      "Which attention weight matrices does LoRA adapt?", "LoRA 适配的是哪些注意力权重矩阵？"),
     ("2205.14135", ("bottlenecked by memory accesses", "high bandwidth memory (hbm) with bandwidth"),
-     "Why is standard attention limited by memory reads and writes on the GPU?", "为什么标准注意力在 GPU 上受限于显存读写？"),
-    ("2205.14135", ("split the input into blocks",), "How does FlashAttention compute attention without the full matrix in memory?",
+     "Why is standard attention limited by memory reads and writes on the GPU?",
+     "为什么标准注意力在 GPU 上受限于显存读写？"),
+    ("2205.14135", ("split the input into blocks",),
+     "How does FlashAttention compute attention without the full matrix in memory?",
      "FlashAttention 如何在不存储完整注意力矩阵的情况下计算注意力？"),
-    ("2303.06865", ("linear programming problem",), "How does FlexGen choose where to store weights, activations and the KV cache?",
+    ("2303.06865", ("linear programming problem",),
+     "How does FlexGen choose where to store weights, activations and the KV cache?",
      "FlexGen 如何决定权重、激活和 KV 缓存存放在哪里？"),
 ]
 
@@ -78,7 +88,8 @@ LABELS: list[tuple[str, tuple[str, ...], str, str]] = [
 HELD_OUT: list[tuple[str, tuple[str, ...], str, str]] = [
     ("1604.06174", ("in-place operation and memory sharing",),
      "Which memory optimizations does the computation graph analysis enable?", "计算图分析能实现哪些节省内存的优化？"),
-    ("1708.03888", ("warm-up",), "Why does large-batch training need learning rate warm-up?", "大批量训练为什么需要学习率预热？"),
+    ("1708.03888", ("warm-up",), "Why does large-batch training need learning rate warm-up?",
+     "大批量训练为什么需要学习率预热？"),
     ("1710.03740", ("accumulates the partial products into an fp32",),
      "Why must FP16 dot products accumulate into FP32?", "为什么半精度点积要累加到单精度？"),
     ("1712.09381", ("lz4",), "How does RLlib compress experience batches?", "RLlib 如何压缩经验数据？"),
@@ -89,7 +100,8 @@ HELD_OUT: list[tuple[str, tuple[str, ...], str, str]] = [
     ("2006.16668", ("2048 tpu cores for 4 days",), "How many TPU cores and days did training the largest model take?",
      "训练最大的模型用了多少个 TPU 核心和多少天？"),
     ("2104.07857", ("6.1 bandwidth-centric partitioning",),
-     "How does bandwidth-centric partitioning use the bandwidth of all devices?", "以带宽为中心的划分如何利用所有设备的带宽？"),
+     "How does bandwidth-centric partitioning use the bandwidth of all devices?",
+     "以带宽为中心的划分如何利用所有设备的带宽？"),
     ("2106.09685", ("no additional inference latency",), "Does LoRA add inference latency?", "LoRA 会增加推理延迟吗？"),
     ("2303.06865", ("throughput of 1 token/s",), "What generation throughput does FlexGen reach with a single GPU?",
      "FlexGen 在单个 GPU 上的生成吞吐量是多少？"),

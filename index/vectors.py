@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,18 @@ def _faiss() -> Any:
     except ImportError as exc:
         raise ImportError("FAISS is not installed: pip install faiss-cpu") from exc
     return faiss
+
+
+@contextmanager
+def _single_thread(faiss: Any) -> Iterator[None]:
+    """One OpenMP thread for a single query: fork-join costs more than it saves on a busy machine
+    (exact search over 10k vectors: 23.7 ms with 2 threads, 0.7 ms with 1, on 2 shared cores)."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def sha256_file(path: Path) -> str:
@@ -101,7 +114,8 @@ class VectorIndex:
         faiss = _faiss()
         sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)) if allowed is not None else None
         params = faiss.SearchParametersIVF(sel=sel, **ivf) if ivf else faiss.SearchParameters(sel=sel)
-        scores, ids = self.index.search(query, min(k, len(self)), params=params)
+        with _single_thread(faiss):
+            scores, ids = self.index.search(query, min(k, len(self)), params=params)
         # FAISS pads with -1 when fewer than k vectors pass the filter.
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 

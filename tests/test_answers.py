@@ -218,3 +218,10 @@ def test_a_table_cell_does_not_count_as_a_mention_of_a_version() -> None:
     verdict = assess(["How does FlashAttention-2 work?"], passages, [FLASH_TITLE])
     assert not verdict.covered
     assert verdict.adjacent == [("FlashAttention-2", FLASH_TITLE)]
+
+
+def test_a_papers_own_reference_marks_are_not_shown_to_the_model_as_keys() -> None:
+    cited = chunk("paper:1811.06965", "Pipelines split micro-batches [12, 13] across partitions [4].", page=3)
+    prompt = prompts.format_sources([prompts.PromptSource(1, "GPipe", cited.text)])
+    assert "[12" not in prompt and "[4]" not in prompt
+    assert "Pipelines split micro-batches across partitions." in prompt

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.pdfgen import make_pdf
+from tests.test_app_pages import QUICK, TITLE, write_sample_pdf
 from ui.services import library, make_context, search
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,26 +33,13 @@ pytestmark = [
 ]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-CLOSED = "http://127.0.0.1:9"  # every remote service points here: offline at once, never the internet
-TITLE = "Tensor Parallelism Explained"
-PAGES = [
-    "# 1 Introduction\n\nTensor parallelism splits each weight matrix of a transformer layer across several GPUs, "
-    "so that every GPU holds one slice of the matrix.",
-    "# 2 Method\n\nThe MLP block is split by columns in the first GEMM and by rows in the second, needing one "
-    "all-reduce in the forward pass.",
-    "# 3 Results\n\nScaling to 512 GPUs reaches 76 percent weak-scaling efficiency.",
-]
 WAIT_MS = 120_000  # the first question loads the embedding model
 
 
 def _environment(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("READPATH_")}
-    env.update(READPATH_HOME=str(home), READPATH_CONFIG=str(home / "config.toml"), READPATH_LLM_BACKEND="extractive",
-               READPATH_CROSSLINGUAL="false", READPATH_HTTP_RETRIES="0", READPATH_ARXIV_DELAY_S="0",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    for name in ("ARXIV_API_URL", "ARXIV_PDF_URL", "GITHUB_API_URL", "GITHUB_RAW_URL"):
-        env[f"READPATH_{name}"] = CLOSED
-    env.pop("DISPLAY", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READPATH_") and k != "DISPLAY"}
+    env.update(QUICK, READPATH_HOME=str(home), READPATH_CONFIG=str(home / "config.toml"), HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1")
     return env
 
 
@@ -62,10 +50,7 @@ def _build_library(home: Path) -> None:
             patch.setenv(name, value)
         ctx = make_context()
     library.ingest(ctx)
-    pdf = home / "sources" / "tensor-parallelism.pdf"
-    pdf.parent.mkdir(parents=True)
-    pdf.write_bytes(make_pdf(PAGES, title=TITLE, page_title=TITLE))
-    assert library.add(ctx, [str(pdf)]).ok
+    assert library.add(ctx, [str(write_sample_pdf(home / "sources"))]).ok
     search.index_library(ctx)
 
 
@@ -212,7 +197,8 @@ def test_open_the_taxonomy_and_click_a_topic(app_url: str, page: Page, shots: Pa
 
 def test_upload_a_pdf(app_url: str, page: Page, shots: Path, tmp_path: Path) -> None:
     upload = tmp_path / "Pipeline Parallelism Notes.pdf"
-    upload.write_bytes(make_pdf(["# 1 Pipelines\n\nMicro-batches keep every pipeline stage busy."]))
+    upload.write_bytes(make_pdf(["# 1 Pipelines\n\nMicro-batches keep every pipeline stage busy."],
+                                page_title="Pipeline Parallelism Notes"))
     open_app(page, f"{app_url}/add")
     page.locator('input[type="file"]').set_input_files(str(upload))
     page.get_by_role("button", name="Add this PDF").click()
@@ -242,5 +228,6 @@ def test_switch_to_chinese_and_keep_it_on_reload(app_url: str, page: Page, shots
     page.get_by_role("heading", name="向文库提问").wait_for()
     page.locator('[data-testid="stSidebarNav"]').get_by_text("知识图谱").click()
     page.get_by_role("heading", name="知识图谱").wait_for()
+    page.locator(".js-plotly-plot g.slice").first.wait_for()
     settle(page)
     page.screenshot(path=shots / "10-chinese-taxonomy.png", full_page=True)

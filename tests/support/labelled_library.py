@@ -91,7 +91,7 @@ READMES = [
 ]
 
 # A glossary like the guide's: general zh -> en terms of the field, not words picked for these questions.
-GLOSSARY = {
+GUIDE_GLOSSARY = {
     "流水线并行": "pipeline parallelism", "张量并行": "tensor parallelism", "数据并行": "data parallelism",
     "混合精度": "mixed precision", "梯度检查点": "gradient checkpointing", "低秩适配": "low-rank adaptation",
     "量化": "quantization", "注意力": "attention", "显存": "GPU memory", "微调": "fine-tuning",

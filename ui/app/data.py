@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.plan_text import skipped_note
 from ingest.models import Document, TaxonomyNode
 from ingest.store import DocumentSummary
 from ui.app import resources
@@ -46,6 +47,9 @@ def done_sources() -> set[str]:
         return set()
     parts = [(item.source_id, item.done) for week in plan.weeks for item in week.items]
     parts += [(str(entry.get("source_id")), bool(entry.get("done"))) for entry in plan.left_out]
+    # Re-planning moves items ticked ahead of time out of the weeks, into `skipped` with this note.
+    ahead = skipped_note(plan.language, [], done=True)
+    parts += [(str(entry.get("source_id")), True) for entry in plan.skipped if entry.get("note") == ahead]
     return {source for source, _ in parts} - {source for source, done in parts if not done}
 
 

@@ -52,7 +52,8 @@ def show_summary(doc: Document) -> None:
                                 default=language(), required=True, key=f"summary-lang-{doc.doc_id}")
     ctx = resources.context()
     summary = call(lambda: answers.summarizer(ctx).cached(doc, lang))
-    if summary is None and st.button(t("summary.make"), type="primary", icon=":material/summarize:"):
+    if summary is None and st.button(t("summary.make"), type="primary", icon=":material/summarize:",
+                                                key="summary_make"):
         summary = generate(doc, lang)
     if summary is not None:
         show_sections(summary)

@@ -13,6 +13,7 @@ from index.indexer import IndexReport, Progress, sync_index
 from index.indexer import reindex as rebuild_index
 from index.models import Hit
 from index.search import Searcher, SearchOptions, Weights
+from index.terms import ML_TERMS, merged
 from ingest.errors import InputError
 from ui.services import Context
 from ui.services.guides import load_guides, merged_glossary
@@ -48,12 +49,12 @@ def crosslingual_embedder(ctx: Context) -> Embedder | None:
 
 
 def glossary(ctx: Context) -> dict[str, str]:
-    """The zh -> en glossary of the shipped guides, for expanding Chinese questions."""
+    """The zh -> en glossary for expanding questions: the built-in ML terms under the shipped guides' own."""
     def build() -> dict[str, str]:
         try:
-            return merged_glossary(load_guides())
+            return merged(merged_glossary(load_guides()))
         except InputError:
-            return {}  # no readable seed guide: search still works, without expansion
+            return dict(ML_TERMS)  # no readable seed guide: the built-in terms still expand questions
 
     return ctx.resource(GLOSSARY_KEY, build)
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from assistant.llm import backend_names
 from assistant.models import Answer
-from ingest.models import Reference, RefKind
+from ingest.models import DocKind, DocStatus, Reference, RefKind
 from ui.app import data, resources
 from ui.app.adding import add_and_index, show_report
 from ui.app.citation_view import open_citation
@@ -135,6 +135,9 @@ def header() -> str:
 
 def welcome() -> str | None:
     """The empty chat: what to ask, with example questions one click away; returns the one clicked."""
+    if not any(row.status is DocStatus.OK and row.kind is not DocKind.GUIDE for row in data.listing().values()):
+        st.warning(t("chat.empty_library"), icon=":material/library_add:")
+        st.page_link("views/add.py", label=t("nav.add"), icon=":material/add_circle:")
     st.info(t("chat.welcome"), icon=":material/waving_hand:")
     return st.pills(t("chat.examples"), [t(f"chat.example_{n}") for n in range(1, 4)], key="chat_pills")
 
