@@ -89,6 +89,7 @@ class _HoldSentinel:
         self.callback, self.text, self.sent = callback, "", 0
 
     def feed(self, piece: str) -> None:
+        """Take the next piece; pass on everything that can no longer turn out to be the sentinel."""
         self.text += piece
         stripped = self.text.lstrip()
         if self.callback is None or prompts.NO_ANSWER.startswith(stripped) or stripped.startswith(prompts.NO_ANSWER):

@@ -15,6 +15,7 @@ _KEYS = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 _CLAIM = re.compile(
     r"(?P<body>.+?(?:[.!?](?=\s|$|\[|【)|[。！？]|\n|$))(?P<keys>(?:\s*[\[【][\d\s,，、]+[\]】])*)", re.DOTALL
 )
+_REPEATED_KEYS = re.compile(r"(\[\d{1,3}(?:, \d{1,3})*\])(?:\s*\1)+")  # "[1] [1] [1]" says no more than "[1]"
 _ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？；])|\n{2,}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-+]{2,}|\d+(?:\.\d+)?%?")
@@ -169,6 +170,7 @@ def check_citations(text: str, sources: Sequence[Source]) -> CheckedText:
     attributed = attribute(text, sources)
     unknown = {k for k in cited_keys(attributed) if k not in by_key}
     clean = _strip_keys(attributed, unknown) if unknown else attributed
+    clean = _REPEATED_KEYS.sub(r"\1", clean)
     used = cited_keys(clean)
     citations = [resolve(by_key[k], claims_citing(clean, k)) for k in used if k in by_key]
     return CheckedText(text=clean, citations=citations, dropped=dropped)

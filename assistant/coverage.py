@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.citations import STOPWORDS, terms
+from assistant.citations import STOPWORDS, split_sentences, terms
 from ingest.models import Guide, Reference, RefKind
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*(?:\+\+|\+)?")
@@ -21,6 +21,7 @@ _COMMON = STOPWORDS | frozenset(
     "discuss outline".split()
 )
 _SUFFIX = re.compile(r"(?:[-\s]?(?:v?\d+(?:\.\d+)?|xl|plus|turbo|large|small)|\+\+|\+)$", re.IGNORECASE)
+_LINK = re.compile(r"\(?https?://\S+")
 _PAPER_KINDS = (RefKind.ARXIV, RefKind.PDF_URL, RefKind.PAPER_TITLE, RefKind.GITHUB)
 MIN_TERM_COVERAGE = 0.34  # share of the question's content words that must occur in the passages
 
@@ -76,6 +77,22 @@ def _mentions(name: str, texts: Iterable[str]) -> bool:
     return any(pattern.search(t) for t in texts)
 
 
+def _shares_a_term(text: str, context: set[str]) -> bool:
+    lowered = _LINK.sub(" ", text).lower()
+    return any(t in lowered or (len(t) >= 6 and t[:5] in lowered) for t in context)
+
+
+def _discussed(name: str, passages: Sequence[str], context: set[str]) -> bool:
+    """A passage sentence names `name` beside another word of the question: a bare list entry is not enough."""
+    pattern = name_pattern(name)
+    return any(
+        pattern.search(sentence) and (not context or _shares_a_term(sentence, context))
+        for passage in passages
+        for line in passage.splitlines()
+        for sentence in split_sentences(line)
+    )
+
+
 def _followed_title(name: str, titles: Sequence[str]) -> str | None:
     for stem in stems(name):
         title = next((t for t in titles if _mentions(stem, [t])), None)
@@ -97,8 +114,9 @@ def term_coverage(query: str, passages: Sequence[str]) -> float:
 def assess(queries: Sequence[str], passages: Sequence[str], titles: Sequence[str]) -> Coverage:
     """Whether the passages can answer the question, given its wordings (original, translated)."""
     names = list(dict.fromkeys(n for q in queries for n in distinctive_names(q)))
-    corpus = [*passages, *titles]
-    missing = [n for n in names if not _mentions(n, corpus)]
+    name_terms = {t for n in names for t in terms(n)}
+    context = {t for q in queries for t in terms(q) if t.isascii() and not t[0].isdigit()} - name_terms
+    missing = [n for n in names if not _mentions(n, titles) and not _discussed(n, passages, context)]
     adjacent = [(n, t) for n in missing if (t := _followed_title(n, titles)) is not None]
     if adjacent or (names and len(missing) == len(names)):
         return Coverage(False, missing, adjacent)

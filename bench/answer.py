@@ -85,9 +85,30 @@ def normalise(text: str) -> str:
     return re.sub(r"[\s,，]", "", text.lower())
 
 
-def score(q: Question, answer: str, cited: list[tuple[str, int | None]], abstained: bool) -> dict[str, Any]:
-    """Accuracy of one answer: facts, supporting citations, abstention."""
-    supported = [doc == q.doc and page in q.pages for doc, page in cited]
+class Pages:
+    """Page texts of the library, to check whether a cited page holds the fact."""
+
+    def __init__(self, home: Path) -> None:
+        from ingest.store import LibraryStore
+
+        self.store = LibraryStore(home / "library.sqlite")
+        self.texts: dict[tuple[str, int | None], str] = {}
+
+    def supports(self, q: Question, doc_id: str, page: int | None) -> bool:
+        """The cited page is in the expected document and holds one of the expected facts."""
+        if doc_id != q.doc or page is None:
+            return False
+        if (doc_id, page) not in self.texts:
+            doc = self.store.get(doc_id)
+            self.texts[(doc_id, page)] = next((normalise(p.text) for p in doc.pages if p.number == page), "") \
+                if doc else ""
+        return any(normalise(f) in self.texts[(doc_id, page)] for f in q.facts)
+
+
+def score(q: Question, answer: str, cited: list[tuple[str, int | None]], abstained: bool,
+          pages: Pages) -> dict[str, Any]:
+    """Accuracy of one answer: facts, citations whose page holds a fact, abstention."""
+    supported = [pages.supports(q, doc, page) for doc, page in cited]
     right = q.answerable and not abstained and any(normalise(f) in normalise(answer) for f in q.facts)
     return {"right_facts": bool(right), "citations": len(cited), "supported": sum(supported),
             "abstain_right": abstained != q.answerable}
@@ -108,7 +129,7 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
     answers.chat_model(ctx).complete([{"role": "user", "content": "hi"}], max_tokens=1, temperature=0)
     search_service.search(ctx, "warm up", k=1)
     search_service.search(ctx, "预热", k=1)
-    rows = []
+    rows, pages = [], Pages(home)
     for q in QUESTIONS:
         first: list[float] = []
 
@@ -122,10 +143,15 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
         cited = [(c.doc_id, c.page) for c in answer.citations]
         rows.append({"question": q.text, "answer": answer.answer, "cited": cited,
                      "ttft_s": (first[0] - started) if first else total, "total_s": total,
-                     "retrieval_s": answer.timings.get("retrieval_s", 0.0),
-                     "tokens_per_s": answer.timings.get("tokens", 0) / max(answer.timings.get("generation_s", 0), 1e-9),
-                     **score(q, answer.answer, cited, answer.abstained)})
+                     "retrieval_s": answer.timings.get("retrieval_s", 0.0), "tokens_per_s": _rate(answer.timings),
+                     **score(q, answer.answer, cited, answer.abstained, pages)})
     return rows
+
+
+def _rate(timings: dict[str, float]) -> float:
+    """Generated tokens per second after the first token (prompt evaluation excluded)."""
+    decoding = timings.get("generation_s", 0.0) - timings.get("first_token_s", 0.0)
+    return max(timings.get("tokens", 0.0) - 1, 0.0) / decoding if decoding > 0 else 0.0
 
 
 def _llamaindex_parts(home: Path) -> tuple[Any, Any, Any]:
@@ -183,7 +209,7 @@ def _chatml(messages: Any) -> str:
 def run_llamaindex(home: Path) -> list[dict[str, Any]]:
     """Every question through retriever + streaming response synthesizer; sources are the retrieved nodes."""
     retriever, synthesizer, _ = _llamaindex_parts(home)
-    rows = []
+    rows, pages = [], Pages(home)
     for q in QUESTIONS:
         started = time.perf_counter()
         nodes = retriever.retrieve(q.text)
@@ -197,8 +223,8 @@ def run_llamaindex(home: Path) -> list[dict[str, Any]]:
         cited = [(n.node.metadata["doc_id"], n.node.metadata["page"]) for n in nodes]
         rows.append({"question": q.text, "answer": answer, "cited": cited, "ttft_s": (first or end) - started,
                      "total_s": end - started, "retrieval_s": retrieved - started,
-                     "tokens_per_s": len(pieces) / max(end - (first or end), 1e-9),
-                     **score(q, answer, cited, bool(REFUSAL.search(answer)))})
+                     "tokens_per_s": max(len(pieces) - 1, 0) / max(end - (first or end), 1e-9),
+                     **score(q, answer, cited, bool(REFUSAL.search(answer)), pages)})
     return rows
 
 
@@ -248,7 +274,7 @@ def main() -> None:
         for row in results[pipeline]["rows"]:
             print(f"[{pipeline}] {row['ttft_s']:5.1f}s {row['total_s']:5.1f}s facts={row['right_facts']:d} "
                   f"cites={row['supported']}/{row['citations']} abstain_ok={row['abstain_right']:d} "
-                  f"{row['question']}\n    {' '.join(row['answer'].split())[:300]}")
+                  f"{row['question']}\n    {' '.join(row['answer'].split())[:300]}\n    cited: {row['cited']}")
     keys = list(next(iter(results.values()))["summary"])
     if args.markdown:
         print("| metric | " + " | ".join(results) + " |\n|---|" + "---|" * len(results))

@@ -75,15 +75,22 @@ class Catalog:
         self._migrate()
 
     def _migrate(self) -> None:
+        """Apply the migrations this database has not seen yet, all in one transaction."""
+        if self._version() == len(MIGRATIONS):
+            return
         with self.store.transaction() as db:
             db.execute("CREATE TABLE IF NOT EXISTS idx_schema (version INTEGER NOT NULL)")
-            row = db.execute("SELECT version FROM idx_schema").fetchone()
-            version = row[0] if row else 0
-            for script in MIGRATIONS[version:]:
+            for script in MIGRATIONS[self._version():]:
                 for statement in filter(str.strip, script.split(";")):
                     db.execute(statement)
             db.execute("DELETE FROM idx_schema")
             db.execute("INSERT INTO idx_schema (version) VALUES (?)", (len(MIGRATIONS),))
+
+    def _version(self) -> int:
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_schema'").fetchone():
+            return 0
+        row = self.db.execute("SELECT version FROM idx_schema").fetchone()
+        return int(row[0]) if row else 0
 
     @contextmanager
     def snapshot(self) -> Iterator[Catalog]:

@@ -46,14 +46,6 @@ class _Segment:
     heading_path: str | None
 
 
-@dataclass(frozen=True)
-class _Unit:
-    """A sentence group, or an equation or table row that must stay whole."""
-
-    text: str
-    atomic: bool
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences of English (punkt) and Chinese (。！？) text; joined back they give the text."""
     from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
@@ -108,13 +100,11 @@ class Chunker:
                     heading_path=segment.heading_path, topics=tuple(doc.topics)))
         return chunks
 
-    def _units(self, text: str) -> list[_Unit]:
-        units: list[_Unit] = []
+    def _units(self, text: str) -> list[str]:
+        """Sentence groups of the prose, and the equation and table blocks whole, in order."""
+        units: list[str] = []
         for block, atomic in _blocks(text):
-            if atomic:
-                units.extend(_Unit(piece, True) for piece in self._fit_atomic(block))
-            else:
-                units.extend(_Unit(piece, False) for piece in self._prose.split_text(block) if piece)
+            units.extend(self._fit_atomic(block) if atomic else [p for p in self._prose.split_text(block) if p])
         return units
 
     def _fit_atomic(self, block: str) -> list[str]:
@@ -127,16 +117,16 @@ class Chunker:
             out.extend([line] if self.count(line) <= self.limit else self._hard.split_text(line))
         return [line for line in out if line.strip()]
 
-    def _pack(self, units: list[_Unit]) -> Iterator[str]:
+    def _pack(self, units: list[str]) -> Iterator[str]:
         """Units joined greedily up to the chunk size; a large atomic unit stands alone."""
         current: list[str] = []
         used = 0
         for unit in units:
-            tokens = self.count(unit.text)
+            tokens = self.count(unit)
             if current and used + tokens > self.size:
                 yield "\n".join(current)
                 current, used = [], 0
-            current.append(unit.text)
+            current.append(unit)
             used += tokens
         if current:
             yield "\n".join(current)

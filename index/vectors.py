@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import IndexDamaged
+from index.rowfile import RowFile
 
 EXACT = "flat"
 APPROXIMATE = "ivf_sq8"
@@ -83,7 +84,7 @@ class VectorIndex:
     """Unit vectors by int64 id (ids ascending) and the FAISS index that searches them."""
 
     ids: np.ndarray  # int64, ascending
-    vectors: np.ndarray  # float32 (n, dim), rows in the order of ids; memory-mapped once loaded
+    vectors: np.ndarray | RowFile  # float32 (n, dim), rows in the order of ids; read from disk once loaded
     index: Any  # faiss.Index
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
@@ -124,7 +125,7 @@ class VectorIndex:
         rows = np.searchsorted(self.ids, ids)
         present = rows < len(self.ids)
         present[present] = self.ids[rows[present]] == ids[present]
-        rows = np.sort(rows[present])  # sorted rows read the memory map in order
+        rows = np.sort(rows[present])  # rows in file order: the reads move forward through the file
         scores = self.vectors[rows] @ query
         order = np.argsort(-scores, kind="stable")[:k]
         return [(int(self.ids[rows[j]]), float(scores[j])) for j in order]
@@ -144,7 +145,7 @@ class VectorIndex:
         names = {"faiss": f"{stem}.faiss", "ids": f"{stem}.ids.npy", "vectors": f"{stem}.vectors.npy"}
         write_atomic(directory / names["faiss"], lambda path: faiss.write_index(self.index, str(path)))
         write_atomic(directory / names["ids"], _save_npy(self.ids))
-        write_atomic(directory / names["vectors"], _save_npy(self.vectors))
+        write_atomic(directory / names["vectors"], _save_npy(np.asarray(self.vectors)))
         return {"kind": self.kind, "dim": self.dim, "count": len(self), "params": self.params,
                 "files": {role: {"name": name, "sha256": sha256_file(directory / name)}
                           for role, name in names.items()}}
@@ -162,7 +163,7 @@ def load_index(directory: Path, entry: dict[str, Any]) -> VectorIndex:
     try:
         index = faiss.read_index(str(files["faiss"]))
         ids = np.load(files["ids"], allow_pickle=False)
-        vectors = np.load(files["vectors"], allow_pickle=False, mmap_mode="r")
+        vectors = RowFile(files["vectors"])
     except (RuntimeError, ValueError, OSError) as exc:
         raise IndexDamaged(f"Index files in {directory} cannot be read ({exc}). "
                            "Rebuild them with `readpath reindex`.") from exc

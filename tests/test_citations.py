@@ -95,3 +95,8 @@ def test_chinese_claims_keep_their_keys_when_support_cannot_be_measured() -> Non
 def test_a_claim_no_source_supports_gets_no_citation() -> None:
     checked = check_citations("Transformers were invented in a kitchen in Paris.", sources(LORA, GPIPE))
     assert checked.citations == []
+
+
+def test_repeated_keys_collapse_to_one() -> None:
+    checked = check_citations("LoRA freezes the pretrained weights. [1] [1] [1]", sources(LORA))
+    assert checked.text == "LoRA freezes the pretrained weights. [1]"

@@ -14,6 +14,7 @@ from index.catalog import IndexState
 from index.chunking import ChunkingSpec
 from index.errors import IndexDamaged, IndexMissing, ModelMismatch
 from index.manifest import DENSE, IndexSpec, load_vectors, prepare_generation, write_manifest
+from index.rowfile import RowFile
 from index.vectors import APPROXIMATE, EXACT, build_index, exact_top_ids, load_index, write_atomic
 from tests.support.index_support import OtherModel, minilm
 
@@ -81,6 +82,10 @@ def test_files_round_trip_with_checksums(tmp_path: Path, base: np.ndarray) -> No
     loaded = load_index(tmp_path, entry)
     assert loaded.search(base[5], 4) == index.search(base[5], 4)
     assert loaded.search(base[5], 1)[0][0] == 10
+    # The float vectors stay on disk, read row by row for re-ranking, whole for a rebuild.
+    assert isinstance(loaded.vectors, RowFile)
+    np.testing.assert_array_equal(loaded.vectors[np.array([7, 2])], base[[7, 2]])
+    np.testing.assert_array_equal(np.asarray(loaded.vectors), base)
 
 
 @pytest.mark.parametrize("name", ["dense.faiss", "dense.ids.npy", "dense.vectors.npy"])

@@ -107,8 +107,8 @@ class Settings(BaseSettings):
     )
     crosslingual: bool = Field(
         True,
-        description="Also embed chunks with the multilingual Universal Sentence Encoder so Chinese questions find "
-        "English passages (indexing about 3x slower); changing it needs `readpath reindex`.",
+        description="Also embed chunks with the multilingual Universal Sentence Encoder, so questions and passages "
+        "in different languages meet (adds about 12% to indexing time); changing it needs `readpath reindex`.",
     )
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by a search or given to the LLM.")
     # --- assistant ---

@@ -142,6 +142,13 @@ def summarize(
         raise InputError("Give one document id, or --all.")
     ctx = make_context()
     ids = service.summarizable(ctx) if all_docs else [str(doc_id)]
+    summaries = _summaries(ctx, ids, lang, _backend(backend), show=not as_json)
+    if as_json:
+        print_json(summaries if all_docs else summaries[0])
+
+
+def _summaries(ctx: Context, ids: list[str], lang: str | None, backend: str | None, show: bool) -> list[Summary]:
+    """Each document summarised in turn under a progress bar on stderr (windows of a long paper as steps)."""
     summaries = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
@@ -151,13 +158,11 @@ def summarize(
             def step(done: int, total: int, task: Any = task) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = service.summarize(ctx, one, lang, _backend(backend), progress=step)
+            summaries.append(service.summarize(ctx, one, lang, backend, progress=step))
             bar.remove_task(task)
-            summaries.append(summary)
-            if not as_json:
-                _print_summary(summary, one)
-    if as_json:
-        print_json(summaries if all_docs else summaries[0])
+            if show:
+                _print_summary(summaries[-1], one)
+    return summaries
 
 
 def doctor(as_json: JsonOpt = False, backend: BackendOpt = None) -> None:

@@ -22,18 +22,25 @@ class Context:
 
     settings: Settings
     _resources: dict[str, Any] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _lock_for(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
 
     def resource(self, key: str, factory: Callable[[], T]) -> T:
         """The object under `key`, built by `factory` on first use and reused after."""
-        with self._lock:
+        # One lock per key: a slow load (the LLM) never blocks other resources, and a factory may
+        # itself ask for another resource (the searcher needs the store) without deadlocking.
+        with self._lock_for(key):
             if key not in self._resources:
                 self._resources[key] = factory()
             return self._resources[key]  # type: ignore[no-any-return]
 
     def forget(self, key: str) -> None:
         """Drop a cached object so the next use rebuilds it (after a reindex, say)."""
-        with self._lock:
+        with self._lock_for(key):
             self._resources.pop(key, None)
 
 

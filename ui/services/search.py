@@ -69,7 +69,7 @@ def options(settings: Settings, glossary_terms: dict[str, str]) -> SearchOptions
 def searcher(ctx: Context) -> Searcher:
     """The Searcher over the committed index, opened once per context (and again after indexing)."""
     settings = ctx.settings
-    # Context.resource holds its lock while a factory runs: the parts are fetched before, not inside.
+    # The parts are resources of their own, fetched first: building the searcher then waits on no other key.
     store, dense, multilingual, terms = open_store(ctx), embedder(ctx), crosslingual_embedder(ctx), glossary(ctx)
     return ctx.resource(SEARCHER_KEY, lambda: Searcher.open(
         store, dense, index_dir=index_dir(settings), crosslingual=multilingual, chunking=chunking(settings),
