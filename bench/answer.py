@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script from anywhere
 
@@ -181,9 +183,10 @@ def _llamaindex_parts(home: Path) -> tuple[Any, Any, Any]:
             return self._get_query_embedding(query)
 
     dense = searcher.vectors[DENSE]
-    nodes = [TextNode(id_=searcher.chunks[int(i)].chunk_id, text=searcher.chunks[int(i)].text, embedding=list(map(
-        float, v)), metadata={"doc_id": searcher.chunks[int(i)].doc_id, "page": searcher.chunks[int(i)].page_start})
-             for i, v in zip(dense.ids, dense.vectors, strict=True)]
+    chunks = [searcher.chunks[int(i)] for i in dense.ids]
+    nodes = [TextNode(id_=c.chunk_id, text=c.text, embedding=[float(x) for x in vector],
+                      metadata={"doc_id": c.doc_id, "page": c.page_start})
+             for c, vector in zip(chunks, np.asarray(dense.vectors), strict=True)]
     index = VectorStoreIndex(nodes, embed_model=SameEmbedder())
     settings = ctx.settings
     path = str(resolve_model(settings.home / "models", settings.llm_model_path))  # the same verified GGUF
@@ -269,7 +272,9 @@ def main() -> None:
     for pipeline in [args.only] if args.only else ["readpath", "llamaindex"]:
         command = [sys.executable, __file__, "--worker", pipeline, "--home", str(args.home)]
         done = subprocess.run(command + (["--limit", str(args.limit)] if args.limit else []),
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True, check=False)
+        if done.returncode:
+            sys.exit(f"{pipeline} failed:\n{done.stderr[-3000:]}")
         results[pipeline] = json.loads(done.stdout.strip().splitlines()[-1])
         for row in results[pipeline]["rows"]:
             print(f"[{pipeline}] {row['ttft_s']:5.1f}s {row['total_s']:5.1f}s facts={row['right_facts']:d} "

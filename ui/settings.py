@@ -122,7 +122,12 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, description="Context size of the local model, in tokens.")
     llm_max_tokens: int = Field(384, ge=16, description="Most tokens an answer may generate.")
     llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
-    answer_passages: int = Field(3, ge=1, le=10, description="Passages (trimmed to the sentences that matter) given to the LLM per answer; each adds about 100 prompt tokens, 0.6 s on 2 cores.")
+    answer_passages: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Passages (trimmed to the sentences that matter) given to the LLM per answer; each adds about 100 prompt tokens, 0.6 s on 2 cores.",
+    )
     openai_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible server.")
     openai_model: str = Field("gpt-4o-mini", description="Model name on the OpenAI-compatible server.")
     openai_api_key: SecretStr | None = Field(
@@ -138,7 +143,8 @@ class Settings(BaseSettings):
     course_hours: float = Field(6.0, gt=0, description="Hours estimated for one course or book chapter set.")
     web_hours: float = Field(1.0, gt=0, description="Hours estimated for one web page, tutorial or manual.")
     prerequisites_path: Path | None = Field(
-        None, description="A prerequisite-graph TOML to plan with instead of the packaged seeds/prerequisites.toml.")
+        None, description="A prerequisite-graph TOML to plan with instead of the packaged seeds/prerequisites.toml."
+    )
 
     @classmethod
     def settings_customise_sources(
