@@ -126,7 +126,8 @@ class Settings(BaseSettings):
         3,
         ge=1,
         le=10,
-        description="Passages (trimmed to the sentences that matter) given to the LLM per answer; each adds about 100 prompt tokens, 0.6 s on 2 cores.",
+        description="Passages (trimmed to the sentences that matter) given to the LLM per answer;"
+        " each adds about 100 prompt tokens, 0.6 s on 2 cores.",
     )
     openai_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible server.")
     openai_model: str = Field("gpt-4o-mini", description="Model name on the OpenAI-compatible server.")
