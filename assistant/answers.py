@@ -82,6 +82,16 @@ def trim_passage(text: str, wanted: set[str], limit: int) -> str:
     return passage[:limit]
 
 
+def _closest(hits: Sequence[Hit], wanted: set[str]) -> list[Hit]:
+    """Hits by how many of the question's words they hold (figures count double), retrieval order on ties."""
+    english = {t for t in wanted if t.isascii()}
+
+    def shared(hit: Hit) -> int:
+        return sum(2 if t[0].isdigit() else 1 for t in english & terms(hit.chunk.text))
+
+    return sorted(hits, key=shared, reverse=True)  # sorted is stable: equal scores keep the fused rank
+
+
 class _HoldSentinel:
     """Passes tokens on, but holds back text that may be the start of the NO_ANSWER sentinel."""
 
@@ -133,7 +143,8 @@ class Assistant:
         timings["prepare_s"] = time.perf_counter() - started
         hits = self.retriever.search(standalone, k=self.options.retrieve)
         timings["retrieval_s"] = time.perf_counter() - started - timings["prepare_s"]
-        coverage = assess(queries, [h.chunk.text for h in hits], self._titles(hits))
+        # Glossary terms widen the wording for passage choice and suggestions, never the names asked about.
+        coverage = assess(queries[:2], [h.chunk.text for h in hits], self._titles(hits))
         if not hits or not coverage.covered:
             answer = self._abstain(question, language, queries, coverage, on_token)
         else:
@@ -152,7 +163,7 @@ class Assistant:
         return lines[0] if lines else question
 
     def _queries(self, question: str, language: str) -> list[str]:
-        """The question's wordings for coverage and trimming: itself, English, glossary terms."""
+        """The question's wordings: itself, its English translation (when not English), then glossary terms."""
         queries = [question]
         if language != "en" and self.translator is not None:
             queries.append(self.translator.translate(question, "en"))
@@ -168,7 +179,7 @@ class Assistant:
         wanted = set().union(*(terms(q) for q in queries))
         docs: dict[str, Document | None] = {}
         sources = []
-        for key, hit in enumerate(hits[: self.options.sources], start=1):
+        for key, hit in enumerate(_closest(hits, wanted)[: self.options.sources], start=1):
             passage = trim_passage(hit.chunk.text, wanted, self.options.passage_chars)
             sources.append(Source(key, hit.chunk, passage, self._page_of(hit, passage, docs)))
         return sources
@@ -212,7 +223,9 @@ class Assistant:
         pairs = glossary_pairs(standalone, self.glossary)
         text = self._generate(prompts.answer_messages(standalone, shown, language, pairs), on_token, timings)
         checked = check_citations(text, sources)
-        if prompts.NO_ANSWER in text and not checked.citations:
+        if not checked.citations:  # the sentinel, or text no source supports: an answer from memory
+            if on_token and prompts.NO_ANSWER not in text:
+                on_token(f"\n{prompts.WITHDRAWN[language]}\n")
             return self._abstain(question, language, queries, Coverage(False), on_token)
         return Answer(question=question, answer=checked.text, language=language, abstained=False,
                       citations=checked.citations, dropped_citations=checked.dropped)

@@ -85,8 +85,9 @@ def _shares_a_term(text: str, context: set[str]) -> bool:
 def _discussed(name: str, passages: Sequence[str], context: set[str]) -> bool:
     """A passage sentence names `name` beside another word of the question: a bare list entry is not enough."""
     pattern = name_pattern(name)
+    # The name itself is taken out first: "SmoothQuant" must not count as sharing the word "smooth".
     return any(
-        pattern.search(sentence) and (not context or _shares_a_term(sentence, context))
+        pattern.search(sentence) and (not context or _shares_a_term(pattern.sub(" ", sentence), context))
         for passage in passages
         for line in passage.splitlines()
         for sentence in split_sentences(line)

@@ -5,9 +5,10 @@
     .venv/bin/python bench/answer.py --home /tmp/rp-bench [--only readpath] [--markdown]
 
 Each pipeline runs in its own process (so peak memory is its own) with the packaged model on llm_threads
-threads. Per question: time to first token, total, tokens per second, retrieval time; then accuracy:
-right facts (an expected figure or term in the answer), citations whose page supports the claim (cited
-document and page among the expected ones), abstention right or wrong.
+threads. Per question: time to first token, total, tokens per second, retrieval time and CPU seconds (all
+threads: the figure that does not depend on what else the machine runs); then accuracy: right facts (an
+expected figure or term in the answer), citations whose page supports the claim (the cited page of the
+expected document holds an expected fact), abstention right or wrong.
 """
 
 from __future__ import annotations
@@ -139,12 +140,13 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
             if not first:
                 first.append(time.perf_counter())
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         answer = answers.ask(ctx, q.text, stream_callback=stamp)
         total = time.perf_counter() - started
         cited = [(c.doc_id, c.page) for c in answer.citations]
         rows.append({"question": q.text, "answer": answer.answer, "cited": cited,
                      "ttft_s": (first[0] - started) if first else total, "total_s": total,
+                     "cpu_s": time.process_time() - cpu,
                      "retrieval_s": answer.timings.get("retrieval_s", 0.0), "tokens_per_s": _rate(answer.timings),
                      **score(q, answer.answer, cited, answer.abstained, pages)})
     return rows
@@ -214,7 +216,7 @@ def run_llamaindex(home: Path) -> list[dict[str, Any]]:
     retriever, synthesizer, _ = _llamaindex_parts(home)
     rows, pages = [], Pages(home)
     for q in QUESTIONS:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         nodes = retriever.retrieve(q.text)
         retrieved = time.perf_counter()
         pieces, first = [], None
@@ -225,7 +227,7 @@ def run_llamaindex(home: Path) -> list[dict[str, Any]]:
         answer = "".join(pieces)
         cited = [(n.node.metadata["doc_id"], n.node.metadata["page"]) for n in nodes]
         rows.append({"question": q.text, "answer": answer, "cited": cited, "ttft_s": (first or end) - started,
-                     "total_s": end - started, "retrieval_s": retrieved - started,
+                     "total_s": end - started, "retrieval_s": retrieved - started, "cpu_s": time.process_time() - cpu,
                      "tokens_per_s": max(len(pieces) - 1, 0) / max(end - (first or end), 1e-9),
                      **score(q, answer, cited, bool(REFUSAL.search(answer)), pages)})
     return rows
@@ -241,7 +243,7 @@ def summary(rows: list[dict[str, Any]], peak_mb: float) -> dict[str, Any]:
     cites = sum(r["citations"] for r in answerable)
     return {"ttft_p50_s": median("ttft_s"), "ttft_max_s": max(r["ttft_s"] for r in rows), "total_p50_s": median(
         "total_s"), "total_max_s": max(r["total_s"] for r in rows), "tokens_per_s_p50": median("tokens_per_s"),
-        "retrieval_p50_s": median("retrieval_s"), "peak_rss_mb": peak_mb,
+        "retrieval_p50_s": median("retrieval_s"), "cpu_p50_s": median("cpu_s"), "peak_rss_mb": peak_mb,
         "right_facts": f"{sum(r['right_facts'] for r in answerable)}/{len(answerable)}",
         "citations_supported": f"{sum(r['supported'] for r in answerable)}/{cites}",
         "abstention_right": f"{sum(r['abstain_right'] for r in rows)}/{len(rows)}"}

@@ -180,11 +180,21 @@ def test_planted_instructions_stay_fenced_as_untrusted_data() -> None:
     assert user["content"].index("Question:") > max(end for _, end in fences)  # the question follows the data
 
 
-def test_an_answer_that_obeys_a_planted_document_cannot_cite_beyond_what_was_retrieved() -> None:
+def test_an_answer_that_obeys_a_planted_document_is_not_shown_as_an_answer() -> None:
     model = ScriptedChatModel(["PWNED [9]"])
     answer = assistant(model, WordRetriever([PLANTED, GPIPE])).ask("How does GPipe use micro-batches?")
-    assert answer.dropped_citations == [9]
+    assert answer.abstained
+    assert "PWNED" not in answer.answer
     assert answer.citations == []
+
+
+def test_an_answer_no_source_supports_is_an_abstention_not_an_answer_from_memory() -> None:
+    model = ScriptedChatModel(["GPipe was invented by a team of wizards in a castle."])
+    streamed: list[str] = []
+    answer = assistant(model).ask("Who invented the GPipe pipeline with micro-batches?", on_token=streamed.append)
+    assert answer.abstained
+    assert answer.answer.startswith(prompts.ABSTAIN["en"])
+    assert "".join(streamed).endswith(f"{prompts.WITHDRAWN['en']}\n{answer.answer}")
 
 
 def test_extractive_backend_answers_with_the_same_citations_without_an_llm() -> None:
@@ -241,3 +251,8 @@ def test_a_name_only_listed_in_a_readme_table_does_not_count_as_covered() -> Non
     assert verdict.adjacent == [("QLoRA", lora_title)]
     discussed = "QLoRA quantizes the frozen model weights to 4-bit NormalFloat."
     assert assess(["How does QLoRA quantize the model weights to 4 bits?"], [discussed], [lora_title]).covered
+
+
+def test_a_name_does_not_share_words_with_itself() -> None:
+    listing = "[SmoothQuant: Accurate Post-Training Quantization](https://arxiv.org/abs/2211.10438)"
+    assert not assess(["How does SmoothQuant smooth the activation outliers?"], [listing], []).covered
