@@ -104,9 +104,12 @@ def parse_sections(text: str, headings: dict[str, str]) -> dict[str, str]:
     pattern = re.compile(rf"^[#*\s\-]*({labels})[*\s]*[:：][*\s]*", re.IGNORECASE | re.MULTILINE)
     found = list(pattern.finditer(text))
     sections = dict.fromkeys(headings, "")
-    for match, following in zip(found, [*found[1:], None], strict=True):
-        end = following.start() if following else len(text)
+    ends = [m.start() for m in found[1:]] + [len(text)] if found else []
+    for match, end in zip(found, ends, strict=True):
         sections[by_label[match.group(1).lower()]] = text[match.end() : end].strip()
+    if not found and text.strip():
+        # A model (or the extractive backend) that wrote no headings: keep its text as the TL;DR.
+        sections[next(iter(headings))] = text.strip()
     return sections
 
 

@@ -148,3 +148,11 @@ def test_prerequisites_and_related_papers_come_from_the_library() -> None:
     context = library_context(LORA, [LORA, adam, qlora], links, [guide])
     assert context.prerequisites == ["topic: fine-tuning", "Adam"]
     assert context.related == ["QLoRA"]
+
+
+def test_text_without_any_heading_is_kept_as_the_tldr() -> None:
+    from assistant.prompts import SUMMARY_HEADINGS
+    from assistant.summaries import parse_sections
+
+    sections = parse_sections("FlashAttention tiles attention to cut HBM traffic [p2].", SUMMARY_HEADINGS)
+    assert sections["tldr"].startswith("FlashAttention tiles") and not sections["method"]
