@@ -69,6 +69,10 @@ class LocalChatModel(ChatModel):
                 if piece:
                     yield piece
 
+    def counters(self) -> dict[str, float]:
+        """llama.cpp's running totals for this model (see local_model.perf_counters)."""
+        return local_model.perf_counters(self._llama())
+
     def check(self) -> str:
         """Assemble, verify and load the GGUF (no generation)."""
         path = local_model.resolve_model(self.models_dir, self.model_path)

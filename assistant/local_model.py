@@ -188,3 +188,13 @@ def load_llama(path: Path, *, threads: int, context: int) -> Any:
             except ValueError as exc:
                 raise ModelMissing(f"llama.cpp could not load {path}: {exc}") from exc
         return _LOADED[key]
+
+
+def perf_counters(llama: Any) -> dict[str, float]:
+    """llama.cpp's running totals for a loaded model: prompt tokens evaluated (a cached prefix is not), tokens
+    generated, and the milliseconds each took; the benchmark reads them around a question."""
+    import llama_cpp
+
+    data = llama_cpp.llama_perf_context(llama.ctx)
+    return {"prompt_tokens": data.n_p_eval, "prompt_ms": data.t_p_eval_ms,
+            "generated_tokens": data.n_eval, "generation_ms": data.t_eval_ms}

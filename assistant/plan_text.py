@@ -40,6 +40,9 @@ PLAN_USER_ZH = "学习目标：{goal}\n本项：{title}（{kind}）\n主题：{t
 _WHY_LINE = re.compile(r"^\W*WHY\s*[:：]\s*(.+)$", re.IGNORECASE)
 _QUESTION_LINE = re.compile(r"^\W*Q\s*\d*\s*[:：]\s*(.+)$", re.IGNORECASE)
 _SHORT_TITLE = re.compile(r"\s*[:：]\s.*$")
+# The 1.5B model sometimes runs the tags together on one line ("WHY: ... Q: ... Q: ..."); a tag in capitals
+# after a space or a sentence end starts a new line.
+_INLINE_TAG = re.compile(r"(?<=[\s。？！.?!])(?=(?:Q\s*\d*|WHY)\s*[:：])")
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def parse_reply(reply: str, language: str) -> tuple[str | None, list[str]]:
     """The WHY text (None if missing or in the wrong language) and up to three questions of a reply."""
     why: str | None = None
     questions: list[str] = []
-    for line in reply.splitlines():
+    for line in _INLINE_TAG.sub("\n", reply).splitlines():
         if why is None and (match := _WHY_LINE.match(line.strip())):
             why = match.group(1).strip()
         elif match := _QUESTION_LINE.match(line.strip()):

@@ -22,7 +22,9 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -123,6 +125,7 @@ def _settings_env(home: Path) -> None:
 
 def run_readpath(home: Path) -> list[dict[str, Any]]:
     """Every question through `ui.services.answers.ask`, timed from the call to the first streamed token."""
+    from assistant.llm import LocalChatModel
     from ui.services import answers, make_context
     from ui.services import search as search_service
 
@@ -133,8 +136,10 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
     search_service.search(ctx, "warm up", k=1)
     search_service.search(ctx, "预热", k=1)
     rows, pages = [], Pages(home)
+    model = answers.chat_model(ctx)
     for q in QUESTIONS:
         first: list[float] = []
+        before = model.counters() if isinstance(model, LocalChatModel) else {}
 
         def stamp(_piece: str, first: list[float] = first) -> None:
             if not first:
@@ -146,10 +151,27 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
         cited = [(c.doc_id, c.page) for c in answer.citations]
         rows.append({"question": q.text, "answer": answer.answer, "cited": cited,
                      "ttft_s": (first[0] - started) if first else total, "total_s": total,
-                     "cpu_s": time.process_time() - cpu,
+                     "cpu_s": time.process_time() - cpu, **_work(before, model, answer.timings),
                      "retrieval_s": answer.timings.get("retrieval_s", 0.0), "tokens_per_s": _rate(answer.timings),
                      **score(q, answer.answer, cited, answer.abstained, pages)})
     return rows
+
+
+IDLE_PROMPT_RATE, IDLE_GENERATION_RATE = 165.0, 33.0  # tokens/s of the packaged model on 2 idle cores
+
+
+def _work(before: dict[str, float], model: Any, timings: dict[str, float]) -> dict[str, float]:
+    """Tokens llama.cpp evaluated and generated for one question, and the first-token time they imply when idle."""
+    if not before:
+        return {}
+    after = model.counters()
+    prompt = after["prompt_tokens"] - before["prompt_tokens"]
+    generated = after["generated_tokens"] - before["generated_tokens"]
+    ahead = generated - timings.get("tokens", 0.0)  # tokens written before the answer: translation, rewrite
+    rate = prompt / max(after["prompt_ms"] - before["prompt_ms"], 1e-9) * 1000
+    idle = timings.get("retrieval_s", 0.0) + prompt / IDLE_PROMPT_RATE + ahead / IDLE_GENERATION_RATE
+    return {"prompt_tokens": prompt, "prompt_tokens_per_s": rate, "ttft_idle_estimate_s": idle if timings.get(
+        "tokens") else 0.0}
 
 
 def _rate(timings: dict[str, float]) -> float:
@@ -213,9 +235,13 @@ def _chatml(messages: Any) -> str:
 
 def run_llamaindex(home: Path) -> list[dict[str, Any]]:
     """Every question through retriever + streaming response synthesizer; sources are the retrieved nodes."""
-    retriever, synthesizer, _ = _llamaindex_parts(home)
+    from assistant.local_model import perf_counters
+
+    retriever, synthesizer, llm = _llamaindex_parts(home)
     rows, pages = [], Pages(home)
+    counters = SimpleNamespace(counters=partial(perf_counters, llm._model))  # the Llama inside the wrapper
     for q in QUESTIONS:
+        before = counters.counters()
         started, cpu = time.perf_counter(), time.process_time()
         nodes = retriever.retrieve(q.text)
         retrieved = time.perf_counter()
@@ -229,6 +255,7 @@ def run_llamaindex(home: Path) -> list[dict[str, Any]]:
         rows.append({"question": q.text, "answer": answer, "cited": cited, "ttft_s": (first or end) - started,
                      "total_s": end - started, "retrieval_s": retrieved - started, "cpu_s": time.process_time() - cpu,
                      "tokens_per_s": max(len(pieces) - 1, 0) / max(end - (first or end), 1e-9),
+                     **_work(before, counters, {"retrieval_s": retrieved - started, "tokens": float(len(pieces))}),
                      **score(q, answer, cited, bool(REFUSAL.search(answer)), pages)})
     return rows
 
@@ -240,13 +267,19 @@ def summary(rows: list[dict[str, Any]], peak_mb: float) -> dict[str, Any]:
         return values[len(values) // 2]
 
     answerable = [r for r, q in zip(rows, QUESTIONS, strict=True) if q.answerable]
+    generated = [r for r in rows if r.get("ttft_idle_estimate_s")]
+    estimates = sorted(r["ttft_idle_estimate_s"] for r in generated)
+    local = {"prompt_tokens_p50": sorted(r["prompt_tokens"] for r in generated)[len(generated) // 2],
+             "prompt_tokens_per_s_p50": sorted(r["prompt_tokens_per_s"] for r in generated)[len(generated) // 2],
+             "ttft_idle_estimate_p50_s": estimates[len(estimates) // 2],
+             "ttft_idle_estimate_max_s": estimates[-1]} if generated else {}
     cites = sum(r["citations"] for r in answerable)
     return {"ttft_p50_s": median("ttft_s"), "ttft_max_s": max(r["ttft_s"] for r in rows), "total_p50_s": median(
         "total_s"), "total_max_s": max(r["total_s"] for r in rows), "tokens_per_s_p50": median("tokens_per_s"),
         "retrieval_p50_s": median("retrieval_s"), "cpu_p50_s": median("cpu_s"), "peak_rss_mb": peak_mb,
         "right_facts": f"{sum(r['right_facts'] for r in answerable)}/{len(answerable)}",
         "citations_supported": f"{sum(r['supported'] for r in answerable)}/{cites}",
-        "abstention_right": f"{sum(r['abstain_right'] for r in rows)}/{len(rows)}"}
+        "abstention_right": f"{sum(r['abstain_right'] for r in rows)}/{len(rows)}", **local}
 
 
 def worker(pipeline: str, home: Path) -> None:
@@ -286,7 +319,7 @@ def main() -> None:
     if args.markdown:
         print("| metric | " + " | ".join(results) + " |\n|---|" + "---|" * len(results))
     for key in keys:
-        values = [results[p]["summary"][key] for p in results]
+        values = [results[p]["summary"].get(key, "") for p in results]
         shown = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in values]
         print(f"| {key} | " + " | ".join(shown) + " |" if args.markdown else f"{key:22} " + "  ".join(shown))
 

@@ -107,6 +107,10 @@ def _load_sentence_transformer(model: str, device: str) -> Any:
     except ImportError as exc:
         raise EmbeddingModelMissing(
             "sentence-transformers is not installed: pip install sentence-transformers") from exc
+    from transformers.utils import logging as transformers_logging
+
+    # Its "Loading weights" bar would land on every CLI command's stderr; loading takes well under a second.
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     source = _packaged_path() if model == PACKAGED_MODEL else model
     try:
         return SentenceTransformer(source, device=device)

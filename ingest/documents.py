@@ -125,7 +125,7 @@ def guide_document(guide: Guide, pages: list[Page]) -> Document:
     """The guide itself, so its text can be searched and cited: taxonomy headings are its sections."""
     sections = [Section(node.label, node.level, _page_of(node.label, pages))
                 for node in guide.root.walk()[1:] if node.level <= GUIDE_SECTION_DEPTH]
-    return Document(doc_id=f"guide:{guide.name}", kind=DocKind.GUIDE, source_id=guide.name, title=guide.name,
+    return Document(doc_id=f"guide:{guide.name}", kind=DocKind.GUIDE, source_id=guide.name, title=guide.title,
                     url=guide.path, pages=pages, sections=sections,
                     content_hash=sha256(guide.text.encode()), meta={"references": str(len(guide.references))})
 

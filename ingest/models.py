@@ -85,6 +85,14 @@ class Guide:
     stages: list[str]  # node_ids of the learning-path stages, in order
     repaired_chars: int = 0
 
+    @property
+    def title(self) -> str:
+        """What to call the guide in the library: its one top-level heading, or its first three."""
+        tops = [node.label for node in self.root.children]
+        if len(tops) <= 1:
+            return tops[0] if tops else self.name
+        return " · ".join(tops[:3]) + (" …" if len(tops) > 3 else "")
+
     def reference(self, ref_id: str) -> Reference | None:
         """The reference with this id, if the guide has it."""
         return next((r for r in self.references if r.ref_id == ref_id), None)

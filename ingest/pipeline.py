@@ -64,7 +64,7 @@ def ingest_guides(guides: list[Guide], store: LibraryStore, sources: Sources, *,
     """Store each guide as a document and ingest everything it cites; `refresh` checks for new versions."""
     jobs: dict[str, Job] = {}
     for guide in guides:
-        guide_job = Job(f"guide {guide.name}", DocKind.GUIDE, f"guide:{guide.name}", guide.name, guide.name,
+        guide_job = Job(f"guide {guide.name}", DocKind.GUIDE, f"guide:{guide.name}", guide.name, guide.title,
                         partial(steps.guide, parsed=guide), url=guide.path, network=False, reuse_stored=False)
         jobs[guide_job.doc_id] = guide_job
         for ref in guide.references:

@@ -133,6 +133,7 @@ def test_repositories_the_guide_itself_and_unresolved_references(guide: Guide, s
     assert book is not None and book.status is DocStatus.UNRESOLVED
     guide_doc = store.get("guide:mini")
     assert guide_doc is not None and "FlashAttention" in guide_doc.text
+    assert guide_doc.title == "MLSys reading guide"  # its one top-level heading, not the file name
     assert {s.title for s in guide_doc.sections} == {"MLSys reading guide", "Papers", "Repositories", "Books"}
 
 

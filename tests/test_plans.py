@@ -335,6 +335,16 @@ def test_the_model_is_asked_with_the_abstract_in_a_fence(seed: Guide, graph: Pre
     assert '<source id="1" title="LoRA' in user and "freezes the pretrained model weights" in user
 
 
+@pytest.mark.parametrize("reply", [
+    "WHY: LoRA adapts large models cheaply. Q: What does LoRA freeze? Q2: Where are the matrices added?",
+    "WHY: LoRA adapts large models cheaply.\nQ: What does LoRA freeze?Q: Where are the matrices added?",
+])
+def test_tags_run_together_on_one_line_are_split(seed: Guide, graph: PrereqGraph, reply: str) -> None:
+    item = _lora_plan(seed, graph, PlanWriter(ScriptedChatModel([reply]))).weeks[0].items[0]
+    assert item.why == "LoRA adapts large models cheaply."
+    assert item.questions == ["What does LoRA freeze?", "Where are the matrices added?"]
+
+
 @pytest.mark.parametrize("reply", ["I cannot help with that.", "WHY: 它冻结权重。\nQ: 什么被冻结？\nQ: 为什么？"])
 def test_an_unusable_reply_falls_back_to_templates(seed: Guide, graph: PrereqGraph, reply: str) -> None:
     writer = PlanWriter(ScriptedChatModel([reply]))  # no WHY line, or one in the wrong language
