@@ -133,6 +133,10 @@ class Assistant:
             for zh, en in guide.glossary.items():
                 self.glossary.setdefault(zh, en)
 
+    def warm_up(self) -> None:
+        """Load the model and evaluate the system prompt every question starts with, before the first one."""
+        self.model.prime(prompts.SYSTEM)
+
     def ask(self, question: str, history: History | None = None, on_token: TokenCallback | None = None) -> Answer:
         """A cited answer in the question's language, or an abstention naming what would cover it."""
         timings: dict[str, float] = {}

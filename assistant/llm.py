@@ -42,6 +42,10 @@ class ChatModel(ABC):
         """A line saying the backend is usable; raises BackendUnavailable saying what is wrong."""
         return f"{self.name}: {self.model_id}"
 
+    def prime(self, system: str) -> None:
+        """Evaluate the fixed system prompt ahead of the first request; only an in-process model keeps it."""
+        return None  # a server-side backend caches (or not) on its own
+
 
 class LocalChatModel(ChatModel):
     """A GGUF model run in-process by llama.cpp, with the chat template stored in the GGUF (ChatML)."""
@@ -68,6 +72,13 @@ class LocalChatModel(ChatModel):
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
+
+    def prime(self, system: str) -> None:
+        """Load the model and leave `system` evaluated in its cache: llama.cpp reuses the longest prefix a new
+        prompt shares with the last one, so the first question then pays only for its own tokens."""
+        llama = self._llama()
+        with self._lock:
+            llama.create_chat_completion(messages=[{"role": "system", "content": system}], max_tokens=1)
 
     def counters(self) -> dict[str, float]:
         """llama.cpp's running totals for this model (see local_model.perf_counters)."""

@@ -131,8 +131,9 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
 
     _settings_env(home)
     ctx = make_context()
-    # Loaded once before timing, as a long-running app or chat session has them: model, index, embedders.
-    answers.chat_model(ctx).complete([{"role": "user", "content": "hi"}], max_tokens=1, temperature=0)
+    # Loaded before timing, as the app and `readpath chat` do at start: index, model with its system prompt
+    # evaluated, embedders.
+    answers.warm_up(ctx)
     search_service.search(ctx, "warm up", k=1)
     search_service.search(ctx, "预热", k=1)
     rows, pages = [], Pages(home)
@@ -151,27 +152,20 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
         cited = [(c.doc_id, c.page) for c in answer.citations]
         rows.append({"question": q.text, "answer": answer.answer, "cited": cited,
                      "ttft_s": (first[0] - started) if first else total, "total_s": total,
-                     "cpu_s": time.process_time() - cpu, **_work(before, model, answer.timings),
+                     "cpu_s": time.process_time() - cpu, **_work(before, model),
                      "retrieval_s": answer.timings.get("retrieval_s", 0.0), "tokens_per_s": _rate(answer.timings),
                      **score(q, answer.answer, cited, answer.abstained, pages)})
     return rows
 
 
-IDLE_PROMPT_RATE, IDLE_GENERATION_RATE = 165.0, 33.0  # tokens/s of the packaged model on 2 idle cores
-
-
-def _work(before: dict[str, float], model: Any, timings: dict[str, float]) -> dict[str, float]:
-    """Tokens llama.cpp evaluated and generated for one question, and the first-token time they imply when idle."""
+def _work(before: dict[str, float], model: Any) -> dict[str, float]:
+    """Tokens llama.cpp evaluated for one question (a cached prefix is not) and the rate it evaluated them at."""
     if not before:
         return {}
     after = model.counters()
     prompt = after["prompt_tokens"] - before["prompt_tokens"]
-    generated = after["generated_tokens"] - before["generated_tokens"]
-    ahead = generated - timings.get("tokens", 0.0)  # tokens written before the answer: translation, rewrite
-    rate = prompt / max(after["prompt_ms"] - before["prompt_ms"], 1e-9) * 1000
-    idle = timings.get("retrieval_s", 0.0) + prompt / IDLE_PROMPT_RATE + ahead / IDLE_GENERATION_RATE
-    return {"prompt_tokens": prompt, "prompt_tokens_per_s": rate, "ttft_idle_estimate_s": idle if timings.get(
-        "tokens") else 0.0}
+    return {"prompt_tokens": prompt, "prompt_tokens_per_s": prompt / max(after["prompt_ms"] - before["prompt_ms"],
+                                                                          1e-9) * 1000}
 
 
 def _rate(timings: dict[str, float]) -> float:
@@ -215,7 +209,8 @@ def _llamaindex_parts(home: Path) -> tuple[Any, Any, Any]:
     settings = ctx.settings
     path = str(resolve_model(settings.home / "models", settings.llm_model_path))  # the same verified GGUF
     llm = LlamaCPP(model_path=path, temperature=settings.llm_temperature, max_new_tokens=settings.llm_max_tokens,
-                   context_window=settings.llm_context, model_kwargs={"n_threads": settings.llm_threads},
+                   context_window=settings.llm_context,
+                   model_kwargs={"n_threads": settings.llm_threads, "flash_attn": True},  # as readpath loads it
                    messages_to_prompt=_chatml, completion_to_prompt=lambda c: _chatml([_Msg("user", c)]), verbose=False)
     retriever = index.as_retriever(similarity_top_k=settings.answer_passages)
     return retriever, get_response_synthesizer(llm=llm, streaming=True), llm
@@ -255,7 +250,7 @@ def run_llamaindex(home: Path) -> list[dict[str, Any]]:
         rows.append({"question": q.text, "answer": answer, "cited": cited, "ttft_s": (first or end) - started,
                      "total_s": end - started, "retrieval_s": retrieved - started, "cpu_s": time.process_time() - cpu,
                      "tokens_per_s": max(len(pieces) - 1, 0) / max(end - (first or end), 1e-9),
-                     **_work(before, counters, {"retrieval_s": retrieved - started, "tokens": float(len(pieces))}),
+                     **_work(before, counters),
                      **score(q, answer, cited, bool(REFUSAL.search(answer)), pages)})
     return rows
 
@@ -267,12 +262,10 @@ def summary(rows: list[dict[str, Any]], peak_mb: float) -> dict[str, Any]:
         return values[len(values) // 2]
 
     answerable = [r for r, q in zip(rows, QUESTIONS, strict=True) if q.answerable]
-    generated = [r for r in rows if r.get("ttft_idle_estimate_s")]
-    estimates = sorted(r["ttft_idle_estimate_s"] for r in generated)
+    generated = [r for r in rows if r.get("prompt_tokens")]  # the questions that reached the model
     local = {"prompt_tokens_p50": sorted(r["prompt_tokens"] for r in generated)[len(generated) // 2],
-             "prompt_tokens_per_s_p50": sorted(r["prompt_tokens_per_s"] for r in generated)[len(generated) // 2],
-             "ttft_idle_estimate_p50_s": estimates[len(estimates) // 2],
-             "ttft_idle_estimate_max_s": estimates[-1]} if generated else {}
+             "prompt_tokens_per_s_p50": sorted(r["prompt_tokens_per_s"] for r in generated)[len(generated) // 2]
+             } if generated else {}
     cites = sum(r["citations"] for r in answerable)
     return {"ttft_p50_s": median("ttft_s"), "ttft_max_s": max(r["ttft_s"] for r in rows), "total_p50_s": median(
         "total_s"), "total_max_s": max(r["total_s"] for r in rows), "tokens_per_s_p50": median("tokens_per_s"),
@@ -312,7 +305,8 @@ def main() -> None:
             sys.exit(f"{pipeline} failed:\n{done.stderr[-3000:]}")
         results[pipeline] = json.loads(done.stdout.strip().splitlines()[-1])
         for row in results[pipeline]["rows"]:
-            print(f"[{pipeline}] {row['ttft_s']:5.1f}s {row['total_s']:5.1f}s facts={row['right_facts']:d} "
+            print(f"[{pipeline}] {row['ttft_s']:5.1f}s {row['total_s']:5.1f}s prompt={row.get('prompt_tokens', 0):.0f} "
+                  f"facts={row['right_facts']:d} "
                   f"cites={row['supported']}/{row['citations']} abstain_ok={row['abstain_right']:d} "
                   f"{row['question']}\n    {' '.join(row['answer'].split())[:300]}\n    cited: {row['cited']}")
     keys = list(next(iter(results.values()))["summary"])

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.language import detect_language
+from assistant.prompts import SYSTEM
 from tests.support.index_support import SMALL_LIBRARY, stored_library
 from tests.support.llm import packaged_gguf
 from ui.services import Context, make_context, search
@@ -58,3 +59,14 @@ def test_a_question_the_library_cannot_answer_is_declined_in_its_language(ctx: C
     assert answer.abstained
     assert answer.citations == []
     assert answer.language == "zh" and detect_language(answer.answer) == "zh"
+
+
+def test_warming_up_leaves_only_the_question_to_evaluate(ctx: Context) -> None:
+    model = service.chat_model(ctx)
+    model.complete([{"role": "user", "content": "hi"}], max_tokens=1, temperature=0)  # the cache holds no SYSTEM
+    service.warm_up(ctx)
+    before = model.counters()
+    model.complete([{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Say OK."}], max_tokens=2,
+                   temperature=0)
+    evaluated = model.counters()["prompt_tokens"] - before["prompt_tokens"]
+    assert 0 < evaluated < 20 < len(model._llama().tokenize(SYSTEM.encode()))  # only the user turn was new

@@ -30,6 +30,7 @@ def main() -> None:
     except ReadpathError as exc:  # bad settings: nothing else can work, so say how to fix them
         st.error(user_message(exc), icon=":material/error:")
         st.stop()
+    resources.warm_up()
     sidebar.language_switch(ctx.settings)  # first: the page titles below are in the language it sets
     session_token()
     pages = [

@@ -95,6 +95,7 @@ def chat(backend: BackendOpt = None) -> None:
     Example: printf 'What is LoRA?\\nHow much memory does it save?\\n' | readpath chat
     """
     ctx, name = make_context(), _backend(backend)
+    service.warm_up(ctx, name)  # before the first prompt, so the first answer is as quick as the next
     history: list[tuple[str, str]] = []
     interactive = sys.stdin.isatty()
     while True:

@@ -71,6 +71,11 @@ def ask(ctx: Context, question: str, history: Sequence[tuple[str, str]] | None =
     return assistant(ctx, backend).ask(question.strip(), history=history, on_token=stream_callback)
 
 
+def warm_up(ctx: Context, backend: str | None = None) -> None:
+    """Load the index and the chat model and prime the model's prompt cache, so the first question is quick."""
+    assistant(ctx, backend).warm_up()
+
+
 def summarizer(ctx: Context, backend: str | None = None) -> Summarizer:
     """A Summarizer caching in `<home>/cache/summaries/`."""
     settings = ctx.settings
