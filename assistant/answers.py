@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,15 @@ def trim_passage(text: str, wanted: set[str], limit: int) -> str:
         used += len(sentences[i]) + 1
     passage = " ".join(sentences[i] for i in sorted(chosen))
     return passage[:limit]
+
+
+def repeats_question(answer: str, question: str) -> bool:
+    """True when the answer only restates the question, as the 1.5B model sometimes does: it says nothing."""
+    def letters(text: str) -> str:
+        return re.sub(r"\[\d+\]|[\W_]+", "", text.lower())
+
+    said, asked = letters(answer), letters(question)
+    return bool(said) and (said in asked or (asked in said and len(said) <= 1.2 * len(asked)))
 
 
 def _closest(hits: Sequence[Hit], wanted: set[str]) -> list[Hit]:
@@ -227,7 +237,8 @@ class Assistant:
         pairs = glossary_pairs(standalone, self.glossary)
         text = self._generate(prompts.answer_messages(standalone, shown, language, pairs), on_token, timings)
         checked = check_citations(text, sources)
-        if not checked.citations:  # the sentinel, or text no source supports: an answer from memory
+        # The sentinel, text no source supports (an answer from memory), or the question said back.
+        if not checked.citations or repeats_question(checked.text, standalone):
             if on_token and prompts.NO_ANSWER not in text:
                 on_token(f"\n{prompts.WITHDRAWN[language]}\n")
             return self._abstain(question, language, queries, Coverage(False), on_token)

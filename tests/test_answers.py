@@ -197,6 +197,17 @@ def test_an_answer_no_source_supports_is_an_abstention_not_an_answer_from_memory
     assert "".join(streamed).endswith(f"{prompts.WITHDRAWN['en']}\n{answer.answer}")
 
 
+@pytest.mark.parametrize(("question", "reply"), [
+    ("When is the pipeline bubble overhead negligible in GPipe?",
+     "When is the pipeline bubble overhead negligible in GPipe [1]?"),
+    ("GPipe 中流水线气泡开销什么时候可以忽略？", "在 GPipe 中，流水线气泡开销什么时候可以忽略 [1]？"),
+])
+def test_an_answer_that_only_repeats_the_question_is_withdrawn(question: str, reply: str) -> None:
+    model = ScriptedChatModel([reply] if question.isascii() else ["When is the GPipe bubble negligible?", reply])
+    answer = assistant(model).ask(question)
+    assert answer.abstained and answer.citations == []
+
+
 def test_extractive_backend_answers_with_the_same_citations_without_an_llm() -> None:
     answer = assistant(ExtractiveChatModel()).ask("When is the pipeline bubble overhead negligible?")
     assert not answer.abstained
