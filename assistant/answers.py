@@ -68,6 +68,16 @@ class LlmTranslator:
         return self._memo[(text, target)]
 
 
+# A Markdown link, image or not, whose target may hold one level of parentheses (Wikipedia-style URLs).
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))+\)")
+
+
+def link_texts(text: str) -> str:
+    """Markdown links reduced to their text: in a guide or a README the URLs would take half the passage
+    budget and tell the model nothing (the citation still links the document)."""
+    return _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
+
+
 def trim_passage(text: str, wanted: set[str], limit: int) -> str:
     """The sentences of a chunk sharing most words with the question, in their order, within `limit`."""
     sentences = split_sentences(text)
@@ -103,25 +113,34 @@ def _closest(hits: Sequence[Hit], wanted: set[str]) -> list[Hit]:
 
 
 class _HoldSentinel:
-    """Passes tokens on, but holds back text that may be the start of the NO_ANSWER sentinel."""
+    """Passes tokens on, but holds back text that may be the start of the NO_ANSWER sentinel, and takes out
+    <source> tags the model copies from the prompt (the 1.5B model sometimes lists sources with them)."""
 
     def __init__(self, callback: TokenCallback | None) -> None:
-        self.callback, self.text, self.sent = callback, "", 0
+        self.callback, self.raw, self.sent = callback, "", 0
+
+    @property
+    def text(self) -> str:
+        """Everything generated so far, without source tags."""
+        return prompts.without_source_tags(self.raw)
 
     def feed(self, piece: str) -> None:
-        """Take the next piece; pass on everything that can no longer turn out to be the sentinel."""
-        self.text += piece
-        stripped = self.text.lstrip()
+        """Take the next piece; pass on everything that can no longer turn out to be the sentinel or a tag."""
+        self.raw += piece
+        shown = self.text
+        stripped = shown.lstrip()
         if self.callback is None or prompts.NO_ANSWER.startswith(stripped) or stripped.startswith(prompts.NO_ANSWER):
             return
-        self.callback(self.text[self.sent :])
-        self.sent = len(self.text)
+        if len(shown) > self.sent:
+            self.callback(shown[self.sent :])
+            self.sent = len(shown)
 
     def flush(self) -> None:
         """Send what was held back, unless it turned out to be the sentinel."""
-        if self.callback and self.sent < len(self.text) and prompts.NO_ANSWER not in self.text:
-            self.callback(self.text[self.sent :])
-            self.sent = len(self.text)
+        text = self.text
+        if self.callback and self.sent < len(text) and prompts.NO_ANSWER not in text:
+            self.callback(text[self.sent :])
+            self.sent = len(text)
 
 
 @dataclass
@@ -194,7 +213,7 @@ class Assistant:
         docs: dict[str, Document | None] = {}
         sources = []
         for key, hit in enumerate(_closest(hits, wanted)[: self.options.sources], start=1):
-            passage = trim_passage(hit.chunk.text, wanted, self.options.passage_chars)
+            passage = trim_passage(link_texts(hit.chunk.text), wanted, self.options.passage_chars)
             sources.append(Source(key, hit.chunk, passage, self._page_of(hit, passage, docs)))
         return sources
 

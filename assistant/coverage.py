@@ -23,6 +23,12 @@ _COMMON = STOPWORDS | frozenset(
 _SUFFIX = re.compile(r"(?:[-\s]?(?:v?\d+(?:\.\d+)?|xl|plus|turbo|large|small)|\+\+|\+)$", re.IGNORECASE)
 _LINK = re.compile(r"\(?https?://\S+")
 _PAPER_KINDS = (RefKind.ARXIV, RefKind.PDF_URL, RefKind.PAPER_TITLE, RefKind.GITHUB)
+# Words about the reading list itself: "what does the guide list under Pipeline Parallel" asks for the list
+# entries, so the guide naming them is the answer, not a bare mention beside the point.
+_GUIDE_WORDS = frozenset(
+    "guide guides list lists listed under recommend recommends recommended read reading first start begin "  # noqa: SIM905
+    "papers paper".split()
+)
 MIN_TERM_COVERAGE = 0.34  # share of the question's content words that must occur in the passages
 
 
@@ -116,7 +122,7 @@ def assess(queries: Sequence[str], passages: Sequence[str], titles: Sequence[str
     """Whether the passages can answer the question, given its wordings (original, translated)."""
     names = list(dict.fromkeys(n for q in queries for n in distinctive_names(q)))
     name_terms = {t for n in names for t in terms(n)}
-    context = {t for q in queries for t in terms(q) if t.isascii() and not t[0].isdigit()} - name_terms
+    context = {t for q in queries for t in terms(q) if t.isascii() and not t[0].isdigit()} - name_terms - _GUIDE_WORDS
     missing = [n for n in names if not _mentions(n, titles) and not _discussed(n, passages, context)]
     adjacent = [(n, t) for n in missing if (t := _followed_title(n, titles)) is not None]
     if adjacent or (names and len(missing) == len(names)):

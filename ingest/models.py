@@ -87,11 +87,12 @@ class Guide:
 
     @property
     def title(self) -> str:
-        """What to call the guide in the library: its one top-level heading, or its first three."""
+        """What to call the guide in the library: its one top-level heading, or "Reading guide: " and its first
+        three (the title also tells the model, in a prompt, that a passage comes from the reading list)."""
         tops = [node.label for node in self.root.children]
         if len(tops) <= 1:
-            return tops[0] if tops else self.name
-        return " · ".join(tops[:3]) + (" …" if len(tops) > 3 else "")
+            return tops[0] if tops else f"Reading guide {self.name}"
+        return "Reading guide: " + ", ".join(tops[:3]) + (" …" if len(tops) > 3 else "")
 
     def reference(self, ref_id: str) -> Reference | None:
         """The reference with this id, if the guide has it."""

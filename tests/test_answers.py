@@ -197,6 +197,17 @@ def test_an_answer_no_source_supports_is_an_abstention_not_an_answer_from_memory
     assert "".join(streamed).endswith(f"{prompts.WITHDRAWN['en']}\n{answer.answer}")
 
 
+def test_source_tags_the_model_copies_never_reach_the_reader() -> None:
+    reply = ('GPipe splits a mini-batch into micro-batches <source id="2" title="GPipe">[1]. '
+             "The bubble is negligible when M is at least 4K [1]</source>.")
+    model = ScriptedChatModel([reply])  # streamed word by word: the tags arrive in pieces
+    streamed: list[str] = []
+    answer = assistant(model).ask("How does GPipe use micro-batches?", on_token=streamed.append)
+    assert not answer.abstained and answer.citations
+    assert "<" not in "".join(streamed) and "source" not in "".join(streamed)
+    assert "source" not in answer.answer and "M is at least 4K" in answer.answer
+
+
 @pytest.mark.parametrize(("question", "reply"), [
     ("When is the pipeline bubble overhead negligible in GPipe?",
      "When is the pipeline bubble overhead negligible in GPipe [1]?"),

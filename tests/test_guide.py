@@ -163,7 +163,7 @@ def test_seed_learning_path_stages_in_order(seed: Guide) -> None:
 
 def test_a_guide_is_titled_by_its_headings_not_its_file_name(seed: Guide) -> None:
     assert load_guide(DATABASES).title == "A Reading List for Database Systems"
-    assert seed.title == "人工智能（AI, Artificial Intelligence） · 系统 · 理论 …"  # no single top heading
+    assert seed.title == "Reading guide: 人工智能（AI, Artificial Intelligence）, 系统, 理论 …"  # no single top heading
 
 
 def test_english_guide() -> None:
