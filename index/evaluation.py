@@ -62,8 +62,8 @@ def variants(base: SearchOptions, glossary: Mapping[str, str],
     w = base.weights
     plain = replace(base, glossary={}, translator=None)
     return {
-        "dense only": replace(base, weights=Weights(dense=w.dense, bm25=0, crosslingual=0)),
-        "bm25 only": replace(base, weights=Weights(dense=0, bm25=w.bm25, crosslingual=0)),
+        "dense only": replace(base, weights=Weights(dense=w.dense, bm25=0, crosslingual=0, named=0)),
+        "bm25 only": replace(base, weights=Weights(dense=0, bm25=w.bm25, crosslingual=0, named=0)),
         "hybrid, no cross-lingual help": replace(plain, weights=replace(w, crosslingual=0)),
         "(a) glossary": replace(plain, glossary=glossary, weights=replace(w, crosslingual=0)),
         "(a) glossary + translator": replace(plain, glossary=glossary, translator=translator,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,9 @@ from index.snippets import Highlighter
 from index.vectors import VectorIndex
 from ingest.store import LibraryStore
 
+NAMED = "named"
+# A paper's own name: the one word before the colon of its title ("GShard: Scaling Giant Models ...").
+_PAPER_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]{2,})\s*:")
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al. 2009): damps the top ranks' lead
 BM25 = "bm25"
 
@@ -32,6 +36,10 @@ class Weights:
     dense: float = 1.0
     bm25: float = 1.0
     crosslingual: float = 1.0
+    # The passages of a paper the query names, by meaning. Twice the others: with RRF's flat top ranks a
+    # passage merely near the top of three rankings beat the named paper's best page at the top of two
+    # (GShard's largest model); on the labelled real-paper questions recall@5 goes 0.85 -> 0.90 (1.0: 0.85).
+    named: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,10 @@ class Searcher:
         self.embedders = embedders
         self.options = options or SearchOptions()
         self.bm25 = Bm25Index(np.array([c.vec_id for c in chunks], dtype=np.int64), [c.terms for c in chunks])
+        self.papers = _paper_names([c.chunk for c in chunks])
+        self.doc_vec_ids: dict[str, list[int]] = {}
+        for c in chunks:
+            self.doc_vec_ids.setdefault(c.chunk.doc_id, []).append(c.vec_id)
 
     @classmethod
     def open(cls, store: LibraryStore, embedder: Embedder, *, index_dir: Path, crosslingual: Embedder | None = None,
@@ -112,7 +124,21 @@ class Searcher:
         # The multilingual ranking serves every question: it also lets English questions reach Chinese passages.
         if weights.crosslingual > 0 and CROSSLINGUAL in self.vectors:
             out[CROSSLINGUAL] = self._dense(CROSSLINGUAL, forms.original, n, allowed)
+        if weights.named > 0 and (named := self._named(f"{forms.original} {forms.translation}", allowed)) is not None:
+            # A question naming a paper is first about that paper: README link lists and other papers that
+            # mention the name would otherwise outrank it (BM25 favours short chunks that repeat a name).
+            space, text = (DENSE, forms.dense_text) if forms.dense_text else (CROSSLINGUAL, forms.original)
+            if space in self.vectors:
+                out[NAMED] = self._dense(space, text, n, named)
         return out
+
+    def _named(self, query: str, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Vector ids of the papers the query names (within `allowed`), or None when it names none."""
+        docs = [doc_id for doc_id, pattern in self.papers.items() if pattern.search(query)]
+        if not docs:
+            return None
+        ids = np.array([i for d in docs for i in self.doc_vec_ids[d]], dtype=np.int64)
+        return ids if allowed is None else np.intersect1d(ids, allowed)
 
     def _dense(self, space: str, text: str, n: int, allowed: np.ndarray | None) -> list[int]:
         query = self.embedders[space].embed_batch([text])[0]
@@ -121,7 +147,7 @@ class Searcher:
     def _fuse(self, rankings: dict[str, list[int]]) -> list[tuple[int, float]]:
         """Reciprocal rank fusion: each ranking adds weight / (RRF_K + rank)."""
         weights = {DENSE: self.options.weights.dense, BM25: self.options.weights.bm25,
-                   CROSSLINGUAL: self.options.weights.crosslingual}
+                   CROSSLINGUAL: self.options.weights.crosslingual, NAMED: self.options.weights.named}
         scores: dict[int, float] = {}
         for name, ranked in rankings.items():
             for rank, vec_id in enumerate(ranked, start=1):
@@ -135,6 +161,15 @@ class Searcher:
             return None
         return np.array([vec_id for vec_id, c in self.chunks.items() if _passes(c, kinds, topics, doc_ids)],
                         dtype=np.int64)
+
+
+def _paper_names(chunks: Collection[Chunk]) -> dict[str, re.Pattern[str]]:
+    """doc_id -> a case-sensitive whole-word pattern for each paper whose title starts with its name."""
+    names: dict[str, re.Pattern[str]] = {}
+    for chunk in chunks:
+        if chunk.kind == "paper" and chunk.doc_id not in names and (match := _PAPER_NAME.match(chunk.title)):
+            names[chunk.doc_id] = re.compile(rf"(?<![\w-]){re.escape(match.group(1))}(?![\w-])")
+    return names
 
 
 def _passes(chunk: Chunk, kinds: Collection[str] | None, topics: Collection[str] | None,

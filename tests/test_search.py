@@ -18,7 +18,16 @@ from index.retriever import HybridRetriever
 from index.search import Searcher, SearchOptions, Weights
 from ingest.models import Page
 from ingest.store import LibraryStore
-from tests.support.index_support import SMALL_GLOSSARY, Delegating, OtherModel, minilm, stored_library, use_multilingual
+from tests.support.index_support import (
+    SMALL_GLOSSARY,
+    Delegating,
+    OtherModel,
+    minilm,
+    paper,
+    readme,
+    stored_library,
+    use_multilingual,
+)
 
 BUBBLE = "What is the overhead of the pipeline bubble with many micro-batches?"
 
@@ -198,3 +207,28 @@ def test_the_retriever_serves_a_llama_index_query_engine(store: LibraryStore, in
     assert (nodes[0].node.metadata["doc_id"], nodes[0].node.metadata["page"]) == ("paper:1811.06965", 2)
     response = RetrieverQueryEngine.from_args(retriever, llm=MockLLM()).query(BUBBLE)
     assert [n.node.node_id for n in response.source_nodes] == [n.node.node_id for n in nodes]
+
+
+NAMED_LIBRARY = [
+    paper("2006.16668", "GShard: Scaling Giant Models with Conditional Computation and Automatic Sharding", [
+        "We scale a multilingual neural machine translation Transformer with Sparsely-Gated Mixture-of-Experts "
+        "beyond 600 billion parameters using automatic sharding, trained on 2048 TPU v3 accelerators.",
+    ]),
+    readme("example/awesome-moe", {
+        "Papers": "- GShard: scaling giant models (GShard paper)\n- GShard code\n- GShard slides\n- GShard talk",
+        "Models": "- Switch Transformer: 1.6 trillion parameters, the largest sparse model\n- GLaM: 1.2 trillion "
+                  "parameters, larger than GShard",
+    }),
+]
+
+
+def test_a_question_naming_a_paper_gets_that_papers_own_passage_first(tmp_path: Path) -> None:
+    store = stored_library(tmp_path, NAMED_LIBRARY)
+    sync_index(store, minilm(), index_dir=tmp_path / "index")
+    question = "How many parameters does the largest GShard model have?"
+    plain = _open(store, tmp_path / "index", weights=Weights(named=0)).search(question, 1)[0]
+    named = _open(store, tmp_path / "index").search(question, 1)[0]
+    assert plain.chunk.doc_id == "repo:example/awesome-moe"  # its lists name GShard four times
+    assert named.chunk.doc_id == "paper:2006.16668" and "named" in named.ranks
+    # Only a paper's own name counts, whole and in its case: "gshard-like" names nothing.
+    assert "named" not in _open(store, tmp_path / "index").search("a gshard-like sharding", 1)[0].ranks

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         description="Weight of the multilingual embedder's ranking, which lets questions and passages in "
         "different languages meet.",
     )
+    weight_named: float = Field(
+        2.0,
+        ge=0,
+        description="Weight of the ranking of a paper's own passages when the question names it (\"GShard\", "
+        "\"Megatron-LM\"), so that READMEs and other papers citing it do not come first.",
+    )
     crosslingual: bool = Field(
         True,
         description="Also embed chunks with the multilingual Universal Sentence Encoder, so questions and passages "

@@ -62,7 +62,7 @@ def glossary(ctx: Context) -> dict[str, str]:
 def options(settings: Settings, glossary_terms: dict[str, str]) -> SearchOptions:
     """Fusion weights and glossary from Settings."""
     weights = Weights(dense=settings.weight_dense, bm25=settings.weight_bm25,
-                      crosslingual=settings.weight_crosslingual)
+                      crosslingual=settings.weight_crosslingual, named=settings.weight_named)
     return SearchOptions(weights=weights, glossary=glossary_terms)
 
 
