@@ -38,7 +38,8 @@ class Weights:
     crosslingual: float = 1.0
     # The passages of a paper the query names, by meaning. Twice the others: with RRF's flat top ranks a
     # passage merely near the top of three rankings beat the named paper's best page at the top of two
-    # (GShard's largest model); on the labelled real-paper questions recall@5 goes 0.85 -> 0.90 (1.0: 0.85).
+    # (GShard's largest model); on bench/retrieval.py's real-paper questions recall@5 goes 0.85 -> 0.90
+    # (at 1.0 it stays 0.85).
     named: float = 2.0
 
 
@@ -138,7 +139,8 @@ class Searcher:
         if not docs:
             return None
         ids = np.array([i for d in docs for i in self.doc_vec_ids[d]], dtype=np.int64)
-        return ids if allowed is None else np.intersect1d(ids, allowed)
+        ids = ids if allowed is None else np.intersect1d(ids, allowed)
+        return ids if ids.size else None  # the filters leave none of them: no ranking, not an empty search
 
     def _dense(self, space: str, text: str, n: int, allowed: np.ndarray | None) -> list[int]:
         query = self.embedders[space].embed_batch([text])[0]

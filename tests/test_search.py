@@ -232,3 +232,6 @@ def test_a_question_naming_a_paper_gets_that_papers_own_passage_first(tmp_path: 
     assert named.chunk.doc_id == "paper:2006.16668" and "named" in named.ranks
     # Only a paper's own name counts, whole and in its case: "gshard-like" names nothing.
     assert "named" not in _open(store, tmp_path / "index").search("a gshard-like sharding", 1)[0].ranks
+    # Filtered to the README, the named paper has no passage left to rank: the README is still found.
+    only_repo = _open(store, tmp_path / "index").search(question, 1, kinds=["repo"])
+    assert only_repo[0].chunk.doc_id == "repo:example/awesome-moe" and "named" not in only_repo[0].ranks
