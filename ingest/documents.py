@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from ingest.arxiv import ArxivPaper
 from ingest.errors import PdfUnreadable
 from ingest.github import FetchedRepo, RepoRef
+from ingest.guide_lines import joined_lines
 from ingest.markdown import ParsedMarkdown
-from ingest.models import DocKind, DocStatus, Document, Guide, Page, Reference, RefKind, Section
+from ingest.models import DocKind, DocStatus, Document, Guide, Page, Reference, RefKind, Section, TaxonomyNode
 from ingest.pdf import ParsedPdf
 from ingest.store import now_iso
 
 # A page of a paper holds 2,000 to 5,000 characters; well under 200 a page means scans or figures only.
 LOW_TEXT_CHARS_PER_PAGE = 200
 GUIDE_SECTION_DEPTH = 2  # taxonomy headings kept as the guide document's sections
+GUIDE_MIN_SECTION_CHARS = 200  # a shorter guide section joins its neighbour under the heading they share
 
 UNRESOLVED_REASONS = {
     RefKind.PAPER_TITLE: "named by title only; not resolved to a source yet",
@@ -119,6 +121,46 @@ def text_document(doc_id: str, source_id: str, parsed: ParsedMarkdown, *, title:
     if repaired:
         doc.meta["repaired_chars"] = str(repaired)
     return doc
+
+
+def guide_pages(guide: Guide) -> list[Page]:
+    """The guide's text cut where its taxonomy headings (to GUIDE_SECTION_DEPTH) start, each piece under its
+    heading path, so that a passage of the guide is cited as "系统 > 数据库" rather than a page number
+    the guide does not have. Each section starts at the line the parser read its heading from."""
+    lines = joined_lines(guide.text)
+    starts = sorted((line, " > ".join(path)) for line, path in _heading_paths(guide.root, []))
+    if not starts or starts[0][0] > 0:
+        starts.insert(0, (0, ""))  # the lines before the first heading
+    bounds = [*(i for i, _ in starts[1:]), len(lines)]
+    pieces: list[tuple[str, list[str]]] = []
+    for (i, heading), end in zip(starts, bounds, strict=True):
+        text, path = "\n".join(lines[i:end]).strip(), heading.split(" > ") if heading else []
+        common = _common_prefix(pieces[-1][1], path) if pieces else []
+        # Sections of a line or two ("- 计算机视觉 (CV)") join their neighbours under the heading they share:
+        # alone they would be passages too short to say anything, and keyword search favours short ones.
+        if pieces and common and min(len(pieces[-1][0]), len(text)) < GUIDE_MIN_SECTION_CHARS:
+            pieces[-1] = (f"{pieces[-1][0]}\n{text}".strip(), common)
+        elif text:
+            pieces.append((text, path))
+    return [Page(n, text, " > ".join(path) or None) for n, (text, path) in enumerate(pieces, start=1)]
+
+
+def _common_prefix(a: list[str], b: list[str]) -> list[str]:
+    out = []
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        out.append(x)
+    return out
+
+
+def _heading_paths(node: TaxonomyNode, above: list[str]) -> list[tuple[int, list[str]]]:
+    paths = []
+    for child in node.children:
+        if child.level <= GUIDE_SECTION_DEPTH and child.line is not None:
+            paths.append((child.line, [*above, child.label]))
+            paths.extend(_heading_paths(child, [*above, child.label]))
+    return paths
 
 
 def guide_document(guide: Guide, pages: list[Page]) -> Document:

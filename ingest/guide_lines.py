@@ -81,7 +81,11 @@ def classify(raw: str) -> Line:
     return Line(LineKind.TEXT, stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped, indent)
 
 
+def joined_lines(text: str) -> list[str]:
+    """The guide's lines as the parser reads them: tabs expanded, wrapped link texts joined."""
+    return _join_broken_links([line.expandtabs(TAB_WIDTH).rstrip() for line in text.splitlines()])
+
+
 def read_lines(text: str) -> list[Line]:
     """The guide's lines, typed, with wrapped link texts joined."""
-    raw = [line.expandtabs(TAB_WIDTH).rstrip() for line in text.splitlines()]
-    return [classify(line) for line in _join_broken_links(raw)]
+    return [classify(line) for line in joined_lines(text)]

@@ -92,7 +92,7 @@ class TreeBuilder:
 
     # --- nodes ---
 
-    def _add_node(self, parent: TaxonomyNode, label: str, level: int) -> TaxonomyNode:
+    def _add_node(self, parent: TaxonomyNode, label: str, level: int, line: int) -> TaxonomyNode:
         base = f"{parent.node_id}/{slugify(label)}" if parent.node_id else slugify(label)
         node_id, n = base, 1
         while node_id in self._ids:  # same label twice under one parent: number the later ones
@@ -102,7 +102,7 @@ class TreeBuilder:
         zh, en = split_bilingual(label)
         if zh is None:
             zh, en = (label, None) if has_cjk(label) else (None, label)
-        node = TaxonomyNode(node_id=node_id, label=label, level=level, label_zh=zh, label_en=en)
+        node = TaxonomyNode(node_id=node_id, label=label, level=level, label_zh=zh, label_en=en, line=line)
         parent.children.append(node)
         return node
 
@@ -117,7 +117,7 @@ class TreeBuilder:
                                           or (markdown and self.headings[-1].node_id in self._list_titles)):
             self.headings.pop()
         parent = self.headings[-1]
-        node = self._add_node(parent, label, level)
+        node = self._add_node(parent, label, level, i)
         self.headings.append(node)
         self.heading_nodes.append((node, parent))
         self.bullets.clear()
@@ -176,7 +176,7 @@ class TreeBuilder:
             if _is_prose(label):  # a sentence about the section: a note for what it cites
                 self._paragraph(i, parent, line.text)
                 return
-        node = self._add_node(parent, label, parent.level + 1)
+        node = self._add_node(parent, label, parent.level + 1, i)
         self.bullets.append((line.indent, node))
         self._cite(i, mentions, node, line.text, label)
 
@@ -196,7 +196,7 @@ class TreeBuilder:
         if mentions:
             self._cite(i, mentions, parent, " | ".join(c for c in cells if c), label)
         elif label:
-            self._add_node(parent, label, parent.level + 1)
+            self._add_node(parent, label, parent.level + 1, i)
 
     def _text(self, i: int, line: Line) -> None:
         nxt = self._next_content(i)

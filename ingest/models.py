@@ -48,6 +48,7 @@ class TaxonomyNode:
     label_zh: str | None = None
     label_en: str | None = None
     stage: int | None = None  # order within the guide's learning path, when it is a path stage
+    line: int | None = None  # where the parser read it: an index into guide_lines.joined_lines(text)
     children: list[TaxonomyNode] = field(default_factory=list)
     ref_ids: list[str] = field(default_factory=list)
 

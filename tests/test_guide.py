@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.documents import guide_pages
 from ingest.errors import EmptyInput, EncodingUnknown, GuideParseError, InputError
 from ingest.guide import load_guide, parse_guide, stage_number
 from ingest.guide_refs import classify_url
@@ -164,6 +166,20 @@ def test_seed_learning_path_stages_in_order(seed: Guide) -> None:
 def test_a_guide_is_titled_by_its_headings_not_its_file_name(seed: Guide) -> None:
     assert load_guide(DATABASES).title == "A Reading List for Database Systems"
     assert seed.title == "Reading guide: 人工智能（AI, Artificial Intelligence）, 系统, 理论 …"  # no single top heading
+
+
+def test_the_guide_document_is_cut_at_its_headings(seed: Guide) -> None:
+    pages = guide_pages(seed)
+    by_heading = {p.heading: p.text for p in pages}
+    assert "Pipeline Parallel(流水并行)" in by_heading["ML system 入坑指南 > Course"]
+    assert "Megatron" in by_heading["军火库 > Distributed training"]
+    assert "Paxos" in by_heading["军火库 > 第三阶段：分布式系统关键技术"]
+    assert all(p.heading for p in pages[1:]) and [p.number for p in pages] == list(range(1, len(pages) + 1))
+    # Nothing is lost between the pieces, and one-line sections joined their neighbours.
+    assert {u for u in re.findall(r"arxiv\.org/abs/[\d.]+", seed.text)} == {
+        u for p in pages for u in re.findall(r"arxiv\.org/abs/[\d.]+", p.text)}
+    assert "- 计算机视觉 (CV)" in by_heading["人工智能（AI, Artificial Intelligence）"]
+    assert "人工智能（AI, Artificial Intelligence） > 计算机视觉 (CV)" not in by_heading
 
 
 def test_english_guide() -> None:
