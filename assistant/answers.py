@@ -15,6 +15,7 @@ from assistant.language import detect_language, glossary_pairs
 from assistant.llm import ChatModel
 from assistant.models import Answer
 from index.models import Hit
+from ingest.guide_labels import render_links
 from ingest.models import Document, Guide
 
 TokenCallback = Callable[[str], None]
@@ -66,16 +67,6 @@ class LlmTranslator:
             lines = [line.strip() for line in out.strip().splitlines() if line.strip()]
             self._memo[(text, target)] = lines[0] if lines else text
         return self._memo[(text, target)]
-
-
-# A Markdown link, image or not, whose target may hold one level of parentheses (Wikipedia-style URLs).
-_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))+\)")
-
-
-def link_texts(text: str) -> str:
-    """Markdown links reduced to their text: in a guide or a README the URLs would take half the passage
-    budget and tell the model nothing (the citation still links the document)."""
-    return _MARKDOWN_LINK.sub(lambda m: m.group(1), text)
 
 
 def trim_passage(text: str, wanted: set[str], limit: int) -> str:
@@ -213,7 +204,9 @@ class Assistant:
         docs: dict[str, Document | None] = {}
         sources = []
         for key, hit in enumerate(_closest(hits, wanted)[: self.options.sources], start=1):
-            passage = trim_passage(link_texts(hit.chunk.text), wanted, self.options.passage_chars)
+            # Links as their text: in a guide or a README the URLs would take half the passage budget and tell
+            # the model nothing (the citation still links the document).
+            passage = trim_passage(render_links(hit.chunk.text), wanted, self.options.passage_chars)
             sources.append(Source(key, hit.chunk, passage, self._page_of(hit, passage, docs)))
         return sources
 

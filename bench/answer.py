@@ -22,9 +22,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -157,17 +155,16 @@ def run_readpath(home: Path) -> list[dict[str, Any]]:
         cited = [(c.doc_id, c.page) for c in answer.citations]
         rows.append({"question": q.text, "answer": answer.answer, "cited": cited,
                      "ttft_s": (first[0] - started) if first else total, "total_s": total,
-                     "cpu_s": time.process_time() - cpu, **_work(before, model),
+                     "cpu_s": time.process_time() - cpu, **_work(before, model.counters() if before else {}),
                      "retrieval_s": answer.timings.get("retrieval_s", 0.0), "tokens_per_s": _rate(answer.timings),
                      **score(q, answer.answer, cited, answer.abstained, pages)})
     return rows
 
 
-def _work(before: dict[str, float], model: Any) -> dict[str, float]:
+def _work(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     """Tokens llama.cpp evaluated for one question (a cached prefix is not) and the rate it evaluated them at."""
     if not before:
         return {}
-    after = model.counters()
     prompt = after["prompt_tokens"] - before["prompt_tokens"]
     return {"prompt_tokens": prompt, "prompt_tokens_per_s": prompt / max(after["prompt_ms"] - before["prompt_ms"],
                                                                           1e-9) * 1000}
@@ -239,9 +236,9 @@ def run_llamaindex(home: Path) -> list[dict[str, Any]]:
 
     retriever, synthesizer, llm = _llamaindex_parts(home)
     rows, pages = [], Pages(home)
-    counters = SimpleNamespace(counters=partial(perf_counters, llm._model))  # the Llama inside the wrapper
+    llama = llm._model  # the Llama inside llama-index's wrapper
     for q in QUESTIONS:
-        before = counters.counters()
+        before = perf_counters(llama)
         started, cpu = time.perf_counter(), time.process_time()
         nodes = retriever.retrieve(q.text)
         retrieved = time.perf_counter()
@@ -255,7 +252,7 @@ def run_llamaindex(home: Path) -> list[dict[str, Any]]:
         rows.append({"question": q.text, "answer": answer, "cited": cited, "ttft_s": (first or end) - started,
                      "total_s": end - started, "retrieval_s": retrieved - started, "cpu_s": time.process_time() - cpu,
                      "tokens_per_s": max(len(pieces) - 1, 0) / max(end - (first or end), 1e-9),
-                     **_work(before, counters),
+                     **_work(before, perf_counters(llama)),
                      **score(q, answer, cited, bool(REFUSAL.search(answer)), pages)})
     return rows
 

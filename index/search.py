@@ -68,10 +68,7 @@ class Searcher:
         self.embedders = embedders
         self.options = options or SearchOptions()
         self.bm25 = Bm25Index(np.array([c.vec_id for c in chunks], dtype=np.int64), [c.terms for c in chunks])
-        self.papers = _paper_names([c.chunk for c in chunks])
-        self.doc_vec_ids: dict[str, list[int]] = {}
-        for c in chunks:
-            self.doc_vec_ids.setdefault(c.chunk.doc_id, []).append(c.vec_id)
+        self.papers = _named_papers(chunks)
 
     @classmethod
     def open(cls, store: LibraryStore, embedder: Embedder, *, index_dir: Path, crosslingual: Embedder | None = None,
@@ -135,10 +132,8 @@ class Searcher:
 
     def _named(self, query: str, allowed: np.ndarray | None) -> np.ndarray | None:
         """Vector ids of the papers the query names (within `allowed`), or None when it names none."""
-        docs = [doc_id for doc_id, pattern in self.papers.items() if pattern.search(query)]
-        if not docs:
-            return None
-        ids = np.array([i for d in docs for i in self.doc_vec_ids[d]], dtype=np.int64)
+        ids = np.array([i for pattern, vec_ids in self.papers if pattern.search(query) for i in vec_ids],
+                       dtype=np.int64)
         ids = ids if allowed is None else np.intersect1d(ids, allowed)
         return ids if ids.size else None  # the filters leave none of them: no ranking, not an empty search
 
@@ -165,13 +160,17 @@ class Searcher:
                         dtype=np.int64)
 
 
-def _paper_names(chunks: Collection[Chunk]) -> dict[str, re.Pattern[str]]:
-    """doc_id -> a case-sensitive whole-word pattern for each paper whose title starts with its name."""
-    names: dict[str, re.Pattern[str]] = {}
-    for chunk in chunks:
-        if chunk.kind == "paper" and chunk.doc_id not in names and (match := _PAPER_NAME.match(chunk.title)):
-            names[chunk.doc_id] = re.compile(rf"(?<![\w-]){re.escape(match.group(1))}(?![\w-])")
-    return names
+def _named_papers(chunks: Collection[StoredChunk]) -> list[tuple[re.Pattern[str], list[int]]]:
+    """For each paper whose title starts with its name: a case-sensitive whole-word pattern for the name,
+    and the vector ids of the paper's chunks."""
+    by_doc: dict[str, tuple[re.Pattern[str], list[int]]] = {}
+    for stored in chunks:
+        chunk = stored.chunk
+        if chunk.doc_id not in by_doc and chunk.kind == "paper" and (match := _PAPER_NAME.match(chunk.title)):
+            by_doc[chunk.doc_id] = (re.compile(rf"(?<![\w-]){re.escape(match.group(1))}(?![\w-])"), [])
+        if chunk.doc_id in by_doc:
+            by_doc[chunk.doc_id][1].append(stored.vec_id)
+    return list(by_doc.values())
 
 
 def _passes(chunk: Chunk, kinds: Collection[str] | None, topics: Collection[str] | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 
 from ingest.arxiv import ArxivPaper
@@ -128,14 +129,15 @@ def guide_pages(guide: Guide) -> list[Page]:
     heading path, so that a passage of the guide is cited as "系统 > 数据库" rather than a page number
     the guide does not have. Each section starts at the line the parser read its heading from."""
     lines = joined_lines(guide.text)
-    starts = sorted((line, " > ".join(path)) for line, path in _heading_paths(guide.root, []))
+    starts = sorted(_heading_paths(guide.root, []))
     if not starts or starts[0][0] > 0:
-        starts.insert(0, (0, ""))  # the lines before the first heading
+        starts.insert(0, (0, []))  # the lines before the first heading
     bounds = [*(i for i, _ in starts[1:]), len(lines)]
     pieces: list[tuple[str, list[str]]] = []
-    for (i, heading), end in zip(starts, bounds, strict=True):
-        text, path = "\n".join(lines[i:end]).strip(), heading.split(" > ") if heading else []
-        common = _common_prefix(pieces[-1][1], path) if pieces else []
+    for (i, path), end in zip(starts, bounds, strict=True):
+        text = "\n".join(lines[i:end]).strip()
+        # commonprefix compares any sequences item by item: here heading paths, label by label.
+        common = list(os.path.commonprefix([pieces[-1][1], path])) if pieces else []  # noqa: RUF071
         # Sections of a line or two ("- 计算机视觉 (CV)") join their neighbours under the heading they share:
         # alone they would be passages too short to say anything, and keyword search favours short ones.
         if pieces and common and min(len(pieces[-1][0]), len(text)) < GUIDE_MIN_SECTION_CHARS:
@@ -143,15 +145,6 @@ def guide_pages(guide: Guide) -> list[Page]:
         elif text:
             pieces.append((text, path))
     return [Page(n, text, " > ".join(path) or None) for n, (text, path) in enumerate(pieces, start=1)]
-
-
-def _common_prefix(a: list[str], b: list[str]) -> list[str]:
-    out = []
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        out.append(x)
-    return out
 
 
 def _heading_paths(node: TaxonomyNode, above: list[str]) -> list[tuple[int, list[str]]]:
@@ -163,8 +156,9 @@ def _heading_paths(node: TaxonomyNode, above: list[str]) -> list[tuple[int, list
     return paths
 
 
-def guide_document(guide: Guide, pages: list[Page]) -> Document:
+def guide_document(guide: Guide) -> Document:
     """The guide itself, so its text can be searched and cited: taxonomy headings are its sections."""
+    pages = guide_pages(guide)
     sections = [Section(node.label, node.level, _page_of(node.label, pages))
                 for node in guide.root.walk()[1:] if node.level <= GUIDE_SECTION_DEPTH]
     return Document(doc_id=f"guide:{guide.name}", kind=DocKind.GUIDE, source_id=guide.name, title=guide.title,

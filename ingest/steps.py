@@ -13,7 +13,6 @@ from ingest.arxiv import ArxivPaper, ArxivRef
 from ingest.documents import (
     check_text,
     guide_document,
-    guide_pages,
     health,
     paper_doc_id,
     paper_document,
@@ -271,4 +270,4 @@ def reference(step: Step, job: Job, *, ref: Reference) -> ItemResult:
 
 def guide(step: Step, job: Job, *, parsed: Guide) -> ItemResult:
     """The guide itself as a document: its text searchable, its taxonomy headings as sections."""
-    return step.save(job, guide_document(parsed, guide_pages(parsed)))
+    return step.save(job, guide_document(parsed))
