@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant import prompts
-from assistant.citations import source_url, split_sentences
-from assistant.coverage import name_pattern
+from assistant.answers import name_pattern, source_url
 from assistant.llm import ChatModel
 from assistant.models import Citation, Summary
 from index.models import Chunk
 from ingest.models import CitationLink, DocKind, Document, Guide, Page
+from ingest.text import split_sentences
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 CHARS_PER_TOKEN = 3.5  # English paper text in Qwen's tokenizer, measured on the corpus PDFs

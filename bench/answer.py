@@ -97,7 +97,7 @@ class Pages:
     """Page texts of the library, to check whether a cited page holds the fact."""
 
     def __init__(self, home: Path) -> None:
-        from ingest.store import LibraryStore
+        from ingest.store.library import LibraryStore
 
         self.store = LibraryStore(home / "library.sqlite")
         self.texts: dict[tuple[str, int | None], str] = {}
@@ -128,7 +128,7 @@ def _settings_env(home: Path) -> None:
 
 def run_readpath(home: Path) -> list[dict[str, Any]]:
     """Every question through `ui.services.answers.ask`, timed from the call to the first streamed token."""
-    from assistant.llm import LocalChatModel
+    from assistant.llm.backends import LocalChatModel
     from ui.services import answers, make_context
     from ui.services import search as search_service
 
@@ -183,7 +183,7 @@ def _llamaindex_parts(home: Path) -> tuple[Any, Any, Any]:
     from llama_index.core.schema import TextNode
     from llama_index.llms.llama_cpp import LlamaCPP
 
-    from assistant.local_model import resolve_model
+    from assistant.llm.local_model import resolve_model
     from index.manifest import DENSE
     from ui.services import make_context
     from ui.services import search as search_service
@@ -232,7 +232,7 @@ def _chatml(messages: Any) -> str:
 
 def run_llamaindex(home: Path) -> list[dict[str, Any]]:
     """Every question through retriever + streaming response synthesizer; sources are the retrieved nodes."""
-    from assistant.local_model import perf_counters
+    from assistant.llm.local_model import perf_counters
 
     retriever, synthesizer, llm = _llamaindex_parts(home)
     rows, pages = [], Pages(home)

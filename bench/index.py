@@ -40,7 +40,7 @@ def _rss_mb() -> float:
 def real_chunks(corpus: Path, chunker: Chunker) -> list[str]:
     """Texts of every chunk of the corpus papers, as the indexer would cut them."""
     from ingest.models import DocKind, Document
-    from ingest.pdf import parse_pdf
+    from ingest.parse.pdf import parse_pdf
 
     texts: list[str] = []
     for path in sorted(corpus.glob("*.pdf")):

@@ -1,4 +1,4 @@
-"""Parse benchmark: pages per second and peak memory of ingest.pdf.parse_pdf.
+"""Parse benchmark: pages per second and peak memory of ingest.parse.pdf.parse_pdf.
 
 Runs over generated two-column papers of 10 to 50 pages and over the real PDFs in ../shared/corpus/pdf
 when present, once in-process (workers=1) and once with the default worker pool.
@@ -26,7 +26,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.support.pdfgen is not an installed package
 
-from ingest.pdf import parse_pdf  # noqa: E402
+from ingest.parse.pdf import parse_pdf  # noqa: E402
 from tests.support.pdfgen import make_pdf  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "pdf"

@@ -22,8 +22,8 @@ from index.indexer import sync_index
 from index.search import Searcher, SearchOptions
 from index.terms import merged
 from ingest.models import DocKind, Document
-from ingest.pdf import parse_pdf
-from ingest.store import LibraryStore
+from ingest.parse.pdf import parse_pdf
+from ingest.store.library import LibraryStore
 from ui.services.guides import load_guides, merged_glossary
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"

@@ -7,12 +7,12 @@ import re
 import pytest
 
 from assistant import prompts
-from assistant.answers import Assistant, LlmTranslator, trim_passage
-from assistant.citations import terms
-from assistant.coverage import assess, distinctive_names, stems
-from assistant.language import detect_language, glossary_pairs
-from assistant.llm import ExtractiveChatModel
+from assistant.answers.answer import Assistant, LlmTranslator, trim_passage
+from assistant.answers.coverage import assess, distinctive_names, stems
+from assistant.answers.language import detect_language, glossary_pairs
+from assistant.llm.backends import ExtractiveChatModel
 from ingest.models import Guide, Reference, RefKind, TaxonomyNode
+from ingest.text import terms
 from tests.support.scripted import ScriptedChatModel, WordRetriever, chunk
 
 FLASH_TITLE = "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"

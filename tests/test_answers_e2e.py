@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.language import detect_language
+from assistant.answers.language import detect_language
 from assistant.prompts import SYSTEM
 from tests.support.index_support import SMALL_LIBRARY, stored_library
 from tests.support.llm import packaged_gguf

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import arxiv
-from ingest.arxiv import ArxivRef, parse_arxiv_ref
 from ingest.errors import FetchError, InputError, SourceNotFound
-from ingest.http import HttpClient, HttpConfig
-from ingest.store import LibraryStore
+from ingest.sources import arxiv
+from ingest.sources.arxiv import ArxivRef, parse_arxiv_ref
+from ingest.sources.http import HttpClient, HttpConfig
+from ingest.store.library import LibraryStore
 from tests.support.fakeservers import FakeWeb, Reply
 from tests.support.wire import FakePaper, atom_feed
 

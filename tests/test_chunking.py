@@ -6,7 +6,7 @@ import pytest
 
 from index.chunking import Chunker, ChunkingSpec, is_atomic_line, split_sentences
 from ingest.models import DocKind, Document, Page, Section
-from ingest.pdf import parse_pdf
+from ingest.parse.pdf import parse_pdf
 from tests.support.index_support import minilm, paper, readme
 from tests.support.pdfgen import make_pdf
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import Source, attribute, best_quote, check_citations, cited_keys, source_url, support
+from assistant.answers.citations import Source, attribute, best_quote, check_citations, cited_keys, source_url, support
 from tests.support.scripted import chunk
 
 LORA = chunk("paper:2106.09685", "LoRA freezes the pretrained weights and injects trainable rank decomposition "

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import github
 from ingest.errors import FetchError, SourceNotFound
-from ingest.github import RepoRef, blob_to_raw, parse_repo_ref
-from ingest.http import HttpClient, HttpConfig
-from ingest.store import LibraryStore
+from ingest.sources import github
+from ingest.sources.github import RepoRef, blob_to_raw, parse_repo_ref
+from ingest.sources.http import HttpClient, HttpConfig
+from ingest.store.library import LibraryStore
 from tests.support.fakeservers import FakeWeb, Reply
 
 README = "# FlexGen\n\nRunning large language models on a single GPU.\n\n## 安装\n\npip install flexgen\n".encode()

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.documents import guide_pages
 from ingest.errors import EmptyInput, EncodingUnknown, GuideParseError, InputError
-from ingest.guide import load_guide, parse_guide, stage_number
-from ingest.guide_refs import classify_url
+from ingest.guide.loader import load_guide, parse_guide, stage_number
+from ingest.guide.refs import classify_url
 from ingest.models import Guide, RefKind, TaxonomyNode
+from ingest.pipeline.documents import guide_pages
 from tests.conftest import REPO, SEED
 
 GUIDES = REPO / "tests" / "data" / "guides"

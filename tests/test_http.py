@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import FetchError, HostNotAllowed, Offline, PdfUnreadable
-from ingest.http import MIB, CachePolicy, HttpClient, HttpConfig, retry_after_s
-from ingest.store import LibraryStore
+from ingest.sources.http import MIB, CachePolicy, HttpClient, HttpConfig, retry_after_s
+from ingest.store.library import LibraryStore
 from tests.support.fakeservers import FakeWeb, Reply
 
 PDF = b"%PDF-1.4\n" + b"0" * 2000 + b"\n%%EOF\n"

@@ -12,7 +12,7 @@ import pytest
 
 from index.indexer import sync_index
 from index.search import Searcher
-from ingest.store import LibraryStore
+from ingest.store.library import LibraryStore
 from tests.conftest import REPO
 from tests.support.index_support import minilm, paper, stored_library
 
@@ -24,7 +24,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from index.indexer import sync_index
-from ingest.store import LibraryStore
+from ingest.store.library import LibraryStore
 from tests.support.index_support import minilm
 home, stop = Path(sys.argv[1]), sys.argv[2]
 def progress(stage, done, total):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from assistant.errors import BackendUnavailable, ModelMissing
-from assistant.llm import (
+from assistant.llm.backends import (
     ExtractiveChatModel,
     LocalChatModel,
     OllamaChatModel,

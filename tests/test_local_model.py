@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import local_model
 from assistant.errors import ModelMissing
-from assistant.local_model import PACKAGED, PackagedModel, assemble, resolve_model, verified_hash
+from assistant.llm import local_model
+from assistant.llm.local_model import PACKAGED, PackagedModel, assemble, resolve_model, verified_hash
 from tests.support.llm import packaged_gguf
 
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 1500, b"c" * 700]

@@ -1,12 +1,12 @@
-"""ingest.markdown: READMEs split along their headings, and plain text split into pages."""
+"""ingest.parse.markdown: READMEs split along their headings, and plain text split into pages."""
 
 from __future__ import annotations
 
 import pytest
 
 from ingest.errors import EmptyInput
-from ingest.markdown import parse_markdown, parse_text
 from ingest.models import Section
+from ingest.parse.markdown import parse_markdown, parse_text
 
 README = """<!-- Badges and logo
 spanning two lines -->

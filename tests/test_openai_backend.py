@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.answers import Assistant
+from assistant.answers.answer import Assistant
 from assistant.errors import BackendUnavailable
-from assistant.llm import OpenAIChatModel
+from assistant.llm.backends import OpenAIChatModel
 from tests.support.llm import packaged_gguf
 from tests.support.scripted import WordRetriever, chunk
 

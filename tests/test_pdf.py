@@ -1,4 +1,4 @@
-"""ingest.pdf over generated PDFs with known text on known pages, and every kind of unreadable input."""
+"""ingest.parse.pdf over generated PDFs with known text on known pages, and every kind of unreadable input."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import ingest.pdf
+import ingest.parse.pdf
 from ingest.errors import PdfUnreadable
-from ingest.pdf import ParsedPdf, parse_pdf
-from ingest.pdf_clean import clean_lines, join_hyphenated, remove_arxiv_stamp, remove_running_lines
-from ingest.references import match_citations
+from ingest.parse.pdf import ParsedPdf, parse_pdf
+from ingest.parse.pdf_clean import clean_lines, join_hyphenated, remove_arxiv_stamp, remove_running_lines
+from ingest.parse.references import match_citations
 from tests.support.pdfgen import make_empty_pdf, make_figure_pdf, make_pdf, make_scanned_pdf
 
 LIMIT = 50_000_000
@@ -150,8 +150,8 @@ def test_parallel_workers_give_the_same_pages_as_one_process(
     data = make_pdf([f"{PROSE}\npage marker {n}" for n in range(1, 25)], header="Running head")
     alone = parse(data, workers=1).pages
     read_here: list[object] = []
-    original = ingest.pdf._page_text
-    monkeypatch.setattr(ingest.pdf, "_page_text", lambda *args: read_here.append(args) or original(*args))
+    original = ingest.parse.pdf._page_text
+    monkeypatch.setattr(ingest.parse.pdf, "_page_text", lambda *args: read_here.append(args) or original(*args))
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     if other_thread:  # a running thread makes parse_pdf start workers with forkserver instead of fork

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.guide import parse_guide
-from ingest.http import HttpClient, HttpConfig
+from ingest.guide.loader import parse_guide
 from ingest.models import DocKind, DocStatus, Guide
-from ingest.pipeline import IngestReport, Outcome, Sources, add_items, ingest_guides
-from ingest.store import LibraryStore
+from ingest.pipeline.run import IngestReport, Outcome, Sources, add_items, ingest_guides
+from ingest.sources.http import HttpClient, HttpConfig
+from ingest.store.library import LibraryStore
 from tests.support.fakeservers import FakeWeb, Reply
 from tests.support.pdfgen import make_pdf, make_scanned_pdf
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.models import Plan
-from assistant.plan_catalogue import build_catalogue, resolve_goal, resolve_known
-from assistant.plan_export import plan_to_dict
-from assistant.plan_graph import Edge, GraphItem, PrereqGraph, Topic, load_prerequisites
-from assistant.plans import LibraryFacts, PlanRequest, build_plan, mark_done, replan
+from assistant.plans.builder import LibraryFacts, PlanRequest, build_plan, mark_done, replan
+from assistant.plans.catalogue import build_catalogue, resolve_goal, resolve_known
+from assistant.plans.export import plan_to_dict
+from assistant.plans.graph import Edge, GraphItem, PrereqGraph, Topic, load_prerequisites
 from ingest.models import Guide, Reference, RefKind, TaxonomyNode
 from tests.conftest import REPO, SEED
 from ui.services.guides import load_guides

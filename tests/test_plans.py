@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 
 from assistant.errors import BackendUnavailable, PlanError
-from assistant.llm import make_chat_model
+from assistant.llm.backends import make_chat_model
 from assistant.models import Plan, PlanItem
-from assistant.plan_catalogue import Catalogue, build_catalogue, resolve_goal, resolve_known
-from assistant.plan_export import plan_from_dict, plan_markdown, plan_to_dict
-from assistant.plan_graph import PrereqGraph, load_prerequisites, norm_key, parse_prerequisites
-from assistant.plan_match import best_matches, keywords
-from assistant.plan_schedule import ReadingSpeed, estimate_hours
-from assistant.plan_select import precedence, select
-from assistant.plan_text import WHY_TAG, PlanWriter
-from assistant.plans import LibraryFacts, PlanRequest, build_plan, mark_done, replan
+from assistant.plans.builder import LibraryFacts, PlanRequest, build_plan, mark_done, replan
+from assistant.plans.catalogue import Catalogue, build_catalogue, resolve_goal, resolve_known
+from assistant.plans.export import plan_from_dict, plan_markdown, plan_to_dict
+from assistant.plans.graph import PrereqGraph, load_prerequisites, norm_key, parse_prerequisites
+from assistant.plans.match import best_matches, keywords
+from assistant.plans.schedule import ReadingSpeed, estimate_hours
+from assistant.plans.select import precedence, select
+from assistant.plans.text import WHY_TAG, PlanWriter
 from ingest.models import Guide, RefKind
 from tests.conftest import REPO, SEED
 from tests.support.scripted import ScriptedChatModel
@@ -363,7 +363,7 @@ def test_no_model_call_without_grounding_or_with_an_extractive_backend(seed: Gui
 
 @pytest.fixture(scope="module")
 def local_model(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    llm = pytest.importorskip("assistant.llm")
+    llm = pytest.importorskip("assistant.llm.backends")
     model = llm.make_chat_model("local", models_dir=tmp_path_factory.mktemp("models"), threads=2)
     try:
         model.check()

@@ -46,6 +46,68 @@ def test_imports_flow_one_way(layer: str) -> None:
     assert not wrong, sorted(wrong)
 
 
+def _subpackages() -> set[str]:
+    """Dotted names of the folders inside the layers that are packages (`ingest.guide`, ...)."""
+    return {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for layer in LAYERS
+        for init in (REPO / layer).rglob("__init__.py")
+        if init.parent != REPO / layer
+    }
+
+
+def _declared_deep_imports() -> set[tuple[str, str]]:
+    """(importer, module) pairs that docs/architecture.md allows past a subpackage's `__init__`."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^- `([\w.]+)` imports `([\w.]+)`", text, re.MULTILINE))
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(REPO).with_suffix("").parts)
+
+
+def _deep_imports(source: str, me: str, subpackages: set[str]) -> set[str]:
+    """Modules inside another subpackage that module `me` imports directly instead of through its `__init__`."""
+    tree = ast.parse(source)
+    modules: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.append(node.module)
+    deep = set()
+    for module in modules:
+        owners = [pkg for pkg in subpackages if module.startswith(pkg + ".") and module not in subpackages]
+        if any(not me.startswith(pkg + ".") for pkg in owners):
+            deep.add(module)
+    return deep
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_subpackages_are_entered_through_their_init(layer: str) -> None:
+    subpackages, declared = _subpackages(), _declared_deep_imports()
+    wrong = {
+        f"{path.relative_to(REPO)} imports {module}"
+        for path in _python_files(layer)
+        for module in _deep_imports(path.read_text(encoding="utf-8"), _module_name(path), subpackages)
+        if (_module_name(path), module) not in declared
+    }
+    assert not wrong, sorted(wrong)
+
+
+def test_deep_import_checker_sees_a_deep_import() -> None:
+    source = "from ingest.guide.loader import load_guide\nfrom ingest.guide import load_guide\nimport ingest.parse.pdf"
+    assert _deep_imports(source, "ui.services.library", _subpackages()) == {"ingest.guide.loader", "ingest.parse.pdf"}
+    # Inside its own subpackage a module imports its siblings directly.
+    assert _deep_imports(source, "ingest.guide.parse", _subpackages()) == {"ingest.parse.pdf"}
+
+
+def test_every_folder_is_described_in_the_architecture_doc() -> None:
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [pkg for pkg in sorted(_subpackages()) if f"`{pkg.replace('.', '/')}/`" not in text]
+    assert not missing, missing
+
+
 def test_import_checker_sees_a_wrong_way_import(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("from ui.services import Context\nimport index.search\n", encoding="utf-8")

@@ -1,9 +1,9 @@
-"""ingest.references: splitting reference lists and linking entries to library papers."""
+"""ingest.parse.references: splitting reference lists and linking entries to library papers."""
 
 from __future__ import annotations
 
 from ingest.models import CitationLink
-from ingest.references import match_citations, split_references
+from ingest.parse.references import match_citations, split_references
 
 BRACKETED = """[1] Alok Aggarwal and S Vitter, Jeffrey. The input/output complexity of sorting and related problems.
 Communications of the ACM, 31(9):1116–1127, 1988.

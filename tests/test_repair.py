@@ -1,4 +1,4 @@
-"""Tests of mojibake detection and repair (ingest.repair)."""
+"""Tests of mojibake detection and repair (ingest.repair.core)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import EmptyInput, EncodingUnknown, ReadpathError
-from ingest.repair import (
+from ingest.repair.core import (
     DROPPED,
     RepairedChar,
     decode_bytes,
     looks_like_mojibake,
     repair_text,
 )
-from ingest.repair_lexicon import load_lm
+from ingest.repair.lexicon import load_lm
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_302631fd12e45994.txt"

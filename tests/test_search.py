@@ -17,7 +17,7 @@ from index.indexer import reindex, sync_index
 from index.retriever import HybridRetriever
 from index.search import Searcher, SearchOptions, Weights
 from ingest.models import Page
-from ingest.store import LibraryStore
+from ingest.store.library import LibraryStore
 from tests.support.index_support import (
     SMALL_GLOSSARY,
     Delegating,

@@ -9,7 +9,7 @@ import pytest
 
 from ingest.errors import StorageError
 from ingest.models import CitationLink, DocKind, DocStatus, Document, Page, Section
-from ingest.store import MIGRATIONS, LibraryStore
+from ingest.store.library import MIGRATIONS, LibraryStore
 
 
 def paper(doc_id: str = "paper:2205.14135", pages: int = 3, **fields: object) -> Document:

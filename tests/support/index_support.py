@@ -10,7 +10,7 @@ import numpy as np
 
 from index.embeddings import Embedder, MultilingualUseEmbedder, SentenceTransformerEmbedder
 from ingest.models import DocKind, Document, Page, Section
-from ingest.store import LibraryStore
+from ingest.store.library import LibraryStore
 
 
 @cache

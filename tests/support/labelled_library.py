@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.evaluation import Question
 from ingest.models import DocKind, Document
-from ingest.pdf import parse_pdf
+from ingest.parse.pdf import parse_pdf
 from tests.support.index_support import readme
 from tests.support.pdfgen import make_pdf
 

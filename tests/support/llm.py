@@ -6,7 +6,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from assistant.local_model import assemble
+from assistant.llm.local_model import assemble
 
 # Outside any test's data directory: assembling 1.1 GB per test would cost seconds and disk each time.
 # The sha256 stamp beside the file makes every later session trust it only while it is unchanged.

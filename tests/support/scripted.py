@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from assistant.citations import terms
-from assistant.llm import ChatModel, Messages, register_backend
+from assistant.llm.backends import ChatModel, Messages, register_backend
 from assistant.prompts import NO_ANSWER
 from index.models import Chunk, Hit
+from ingest.text import terms
 
 Reply = Callable[[Messages], str]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.plan_text import skipped_note
+from assistant.plans import skipped_note
 from ingest.models import Document, TaxonomyNode
 from ingest.store import DocumentSummary
 from ui.app import resources

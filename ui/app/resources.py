@@ -15,7 +15,7 @@ import streamlit as st
 from ingest.errors import ReadpathError
 from ingest.models import Guide
 from ui.services import Context, answers, make_context
-from ui.services.guides import load_guides
+from ui.services import guides as guide_service
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,7 +42,7 @@ def _warm_up(ctx: Context) -> None:
 @st.cache_resource(show_spinner=False)
 def guides() -> list[Guide]:
     """The reading guides, parsed and repaired once: they are files shipped with readpath."""
-    return load_guides(None)
+    return guide_service.load_guides(None)
 
 
 @st.cache_resource(show_spinner=False)

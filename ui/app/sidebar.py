@@ -11,7 +11,6 @@ from ui.app import data, i18n, resources
 from ui.app.i18n import t
 from ui.app.widgets import call, index_progress
 from ui.services import answers, search
-from ui.services.answers import Check
 from ui.settings import Settings
 
 BACKEND_KEY = "chat_backend"  # the chat page's backend picker; the health checked is that backend's
@@ -35,7 +34,7 @@ def library_size() -> None:
         st.caption(" · ".join(f"{counts[s]} {t(f'status.{s.value}')}" for s in DocStatus if counts[s]))
 
 
-def show_checks(checks: list[Check]) -> None:
+def show_checks(checks: list[answers.Check]) -> None:
     """One line per check: the embedding model, the index, the LLM backend."""
     names = {"embedding model": t("sidebar.check_embedding"), "index": t("sidebar.check_index")}
     for check in checks:
@@ -62,7 +61,7 @@ def run_checks() -> None:
 
 def health() -> None:
     """The last checks, a button to run them, and one to build the index when it is missing."""
-    checks: list[Check] | None = st.session_state.get(CHECKS_KEY)
+    checks: list[answers.Check] | None = st.session_state.get(CHECKS_KEY)
     if st.button(t("sidebar.recheck") if checks else t("sidebar.check"), icon=":material/stethoscope:",
                  key="sidebar_check", width="stretch"):
         run_checks()

@@ -14,7 +14,7 @@ from rich.tree import Tree
 from ingest.errors import InputError
 from ingest.models import Guide, RefKind, TaxonomyNode
 from ui.cli.output import console, print_json
-from ui.services.guides import load_guides, merged_glossary, repair_file, subtree_counts
+from ui.services import guides as guide_service
 
 guide_app = typer.Typer(
     help="The reading guide as data: taxonomy, references, glossary; and mojibake repair.",
@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _chosen(guide: Path | None) -> list[Guide]:
-    return load_guides([guide] if guide is not None else None)
+    return guide_service.load_guides([guide] if guide is not None else None)
 
 
 def _node_json(node: TaxonomyNode, counts: dict[str, int]) -> dict[str, Any]:
@@ -65,10 +65,10 @@ def show(
     guides = _chosen(guide)
     if as_json:
         print_json([{"name": g.name, "path": g.path, "repaired_chars": g.repaired_chars, "stages": g.stages,
-                     "root": _node_json(g.root, subtree_counts(g.root))} for g in guides])
+                     "root": _node_json(g.root, guide_service.subtree_counts(g.root))} for g in guides])
         return
     for g in guides:
-        counts = subtree_counts(g.root)
+        counts = guide_service.subtree_counts(g.root)
         tree = Tree(Text(f"{g.name}  ({counts['']} references, {len(g.stages)} stages)", style="bold"))
         _add_branch(tree, g.root, counts)
         console.print(tree)
@@ -106,7 +106,7 @@ def glossary(
 
     Example: readpath guide glossary --json
     """
-    terms = merged_glossary(_chosen(guide))
+    terms = guide_service.merged_glossary(_chosen(guide))
     if as_json:
         print_json(terms)
         return
@@ -131,7 +131,7 @@ def repair(
     """
     if out is not None and out.resolve() == file.resolve():
         raise InputError(f"--out {out} is the file being repaired; readpath never overwrites it. Pick another path.")
-    result = repair_file(file)
+    result = guide_service.repair_file(file)
     if out is None:
         sys.stdout.write(result.text)
         sys.stdout.flush()

@@ -11,12 +11,10 @@ from rich.status import Status
 from rich.text import Text
 
 from assistant.models import Plan
-from assistant.plan_export import plan_to_dict, weeks_needed
-from assistant.plans import PlanRequest
+from assistant.plans import PlanRequest, plan_to_dict, weeks_needed
 from ingest.errors import StorageError
 from ui.cli.output import console, err_console, print_json
-from ui.services import make_context
-from ui.services.plans import FORMATS, PlanResult, current_plan, export_plan, make_plan, mark_item_done
+from ui.services import make_context, plans
 
 plan_app = typer.Typer(help="A personalised reading plan: ordered by prerequisites, fitted to your weekly hours.")
 
@@ -49,7 +47,7 @@ def _progress(status: Status) -> Callable[[str], None]:
     return lambda title: status.update(f"Writing why and questions: {title}")
 
 
-def _report(result: PlanResult, as_json: bool) -> None:
+def _report(result: plans.PlanResult, as_json: bool) -> None:
     for note in result.notes:
         err_console.print(Text(note, style="yellow"))
     if as_json:
@@ -87,7 +85,7 @@ def plan(
     request = PlanRequest(goal, hours, weeks, tuple(topic or ()), tuple(know or ()),
                           lang or context.settings.language, prefer)
     with err_console.status("Planning…") as status:
-        result = make_plan(context, request, use_llm=not no_llm, progress=_progress(status))
+        result = plans.make_plan(context, request, use_llm=not no_llm, progress=_progress(status))
     _report(result, as_json)
 
 
@@ -97,7 +95,7 @@ def show(as_json: JsonOpt = False) -> None:
 
     Example: readpath plan show --json
     """
-    plan = current_plan(make_context().settings)
+    plan = plans.current_plan(make_context().settings)
     if as_json:
         print_json(plan_to_dict(plan))
     else:
@@ -115,20 +113,20 @@ def done(
     Example: readpath plan done arxiv:2006.15704
     """
     with err_console.status("Re-planning…") as status:
-        result = mark_item_done(make_context(), item, use_llm=not no_llm, progress=_progress(status))
+        result = plans.mark_item_done(make_context(), item, use_llm=not no_llm, progress=_progress(status))
     _report(result, as_json)
 
 
 @plan_app.command("export")
 def export(
-    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "md",
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(plans.FORMATS)}.")] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Export the saved plan as Markdown (with links) or JSON.
 
     Example: readpath plan export --format md --out plan.md
     """
-    text = export_plan(make_context().settings, fmt)
+    text = plans.export_plan(make_context().settings, fmt)
     if out is None:
         typer.echo(text, nl=False)
         return

@@ -1,7 +1,6 @@
-"""The service layer: the one API that both the CLI and the Streamlit app call.
-
-Each module here composes ingest, index and assistant with the user's Settings; nothing in it
-prints or calls Streamlit, so the two edges stay thin and never call each other.
+"""The service layer: the one API that both the CLI and the Streamlit app call.  Each module here composes ingest,
+index and assistant with the user's Settings; nothing in it prints or calls Streamlit, so the two edges stay thin
+and never call each other.
 """
 
 from __future__ import annotations

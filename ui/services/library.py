@@ -8,9 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ingest.errors import SourceNotFound
-from ingest.http import MIB, HttpClient, HttpConfig
 from ingest.models import DocKind, DocStatus
 from ingest.pipeline import IngestReport, ProgressFn, Sources, add_items, ingest_guides
+from ingest.sources import MIB, HttpClient, HttpConfig
 from ingest.store import DocumentSummary, LibraryStore
 from ui.services import Context
 from ui.services.guides import load_guides

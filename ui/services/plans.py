@@ -14,11 +14,20 @@ from pathlib import Path
 import seeds
 from assistant.errors import BackendUnavailable, PlanError
 from assistant.models import Plan
-from assistant.plan_export import plan_from_dict, plan_markdown, plan_to_dict
-from assistant.plan_graph import PrereqGraph, load_prerequisites
-from assistant.plan_schedule import ReadingSpeed
-from assistant.plan_text import PlanWriter
-from assistant.plans import LibraryFacts, PlanRequest, build_plan, mark_done, replan
+from assistant.plans import (
+    LibraryFacts,
+    PlanRequest,
+    PlanWriter,
+    PrereqGraph,
+    ReadingSpeed,
+    build_plan,
+    load_prerequisites,
+    mark_done,
+    plan_from_dict,
+    plan_markdown,
+    plan_to_dict,
+    replan,
+)
 from ingest.errors import StorageError
 from ingest.models import DocKind, DocStatus, Guide
 from ingest.pipeline import reference_job

@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.models import Plan, PlanItem
-from assistant.plan_schedule import PREFERENCES
-from assistant.plans import PlanRequest
+from assistant.plans import PREFERENCES, PlanRequest
 from ui.app import data, resources
 from ui.app.i18n import language, t
 from ui.app.widgets import attempt, call
