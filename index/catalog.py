@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from index.errors import IndexError_
 from index.models import Chunk
-from ingest.store import LibraryStore
+from ingest.store import LibraryStore, migrate
 
-# Numbered migrations of the idx_* tables, counted in idx_schema (the library's own schema uses
-# PRAGMA user_version). Entry i takes the schema from version i to i + 1; never edit a shipped one.
+# Numbered migrations of the idx_* tables, schema "index" of the shared runner (ingest.store.migrate).
+# Entry i takes the schema from version i to i + 1; never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE idx_chunks (
@@ -48,6 +49,14 @@ _CHUNK_COLUMNS = ("vec_id, chunk_id, doc_id, source_id, kind, title, text, ordin
                   "heading_path, topics, terms")
 
 
+def _idx_schema_version(db: sqlite3.Connection) -> int:
+    """The version an older readpath counted in its own idx_schema table (0 when there is none)."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_schema'").fetchone():
+        return 0
+    row = db.execute("SELECT version FROM idx_schema").fetchone()
+    return int(row[0]) if row else 0
+
+
 @dataclass(frozen=True)
 class StoredChunk:
     """A chunk as the index keeps it: its vector id, the chunk, and its BM25 terms."""
@@ -72,25 +81,7 @@ class Catalog:
     def __init__(self, store: LibraryStore) -> None:
         self.store = store
         self.db = store.connection()
-        self._migrate()
-
-    def _migrate(self) -> None:
-        """Apply the migrations this database has not seen yet, all in one transaction."""
-        if self._version() == len(MIGRATIONS):
-            return
-        with self.store.transaction() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS idx_schema (version INTEGER NOT NULL)")
-            for script in MIGRATIONS[self._version():]:
-                for statement in filter(str.strip, script.split(";")):
-                    db.execute(statement)
-            db.execute("DELETE FROM idx_schema")
-            db.execute("INSERT INTO idx_schema (version) VALUES (?)", (len(MIGRATIONS),))
-
-    def _version(self) -> int:
-        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_schema'").fetchone():
-            return 0
-        row = self.db.execute("SELECT version FROM idx_schema").fetchone()
-        return int(row[0]) if row else 0
+        migrate(store, "index", MIGRATIONS, legacy=_idx_schema_version)
 
     @contextmanager
     def snapshot(self) -> Iterator[Catalog]:

@@ -187,8 +187,8 @@ def test_chunk_metadata_lives_in_the_library_database(store: LibraryStore, index
     sync_index(store, minilm(), index_dir=index_dir)
     db = sqlite3.connect(store.path)
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"idx_chunks", "idx_documents", "idx_state", "idx_schema", "documents"} <= tables
-    assert db.execute("SELECT version FROM idx_schema").fetchone() == (1,)
+    assert {"idx_chunks", "idx_documents", "idx_state", "schema_versions", "documents"} <= tables
+    assert db.execute("SELECT version FROM schema_versions WHERE schema = 'index'").fetchone() == (1,)
     assert db.execute("SELECT COUNT(*) FROM idx_chunks").fetchone() == (6,)
     assert db.execute("SELECT value FROM idx_state WHERE key = 'generation'").fetchone() == ("1",)
 

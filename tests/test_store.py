@@ -9,6 +9,7 @@ import pytest
 
 from ingest.errors import StorageError
 from ingest.models import CitationLink, DocKind, DocStatus, Document, Page, Section
+from ingest.store import schema_version
 from ingest.store.library import MIGRATIONS, LibraryStore
 
 
@@ -109,7 +110,7 @@ def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
     path = tmp_path / "library.sqlite"
     LibraryStore(path).upsert(paper())
     reopened = LibraryStore(path)
-    assert reopened.connection().execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert schema_version(reopened.connection(), "library") == len(MIGRATIONS)
     assert reopened.connection().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert reopened.get("paper:2205.14135") is not None
 

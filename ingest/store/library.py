@@ -18,6 +18,7 @@ from ingest.errors import StorageError
 from ingest.models import CitationLink, DocKind, DocStatus, Document, Page, Section
 from ingest.sources import CachedBody
 from ingest.store.migrations import MIGRATIONS
+from ingest.store.schema import migrate
 
 # Document fields kept as JSON in the `data` column; the rest are columns or child tables.
 _DATA_FIELDS = ("authors", "abstract", "published", "updated", "categories", "version", "doi", "comment",
@@ -72,7 +73,8 @@ class LibraryStore:
             # the last commits, and never leaves a half-written one.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            # Before the shared runner, the library counted its version in PRAGMA user_version.
+            migrate(self, "library", MIGRATIONS, legacy=lambda db: int(db.execute("PRAGMA user_version").fetchone()[0]))
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"Cannot open the library {path} ({exc}); check that the data directory "
                                f"is writable, or move a damaged library.sqlite away and ingest again.") from exc
@@ -97,14 +99,6 @@ class LibraryStore:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction() as db:
-                for statement in filter(str.strip, script.split(";")):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")  # a PRAGMA takes no parameters
 
     # --- documents ---
 

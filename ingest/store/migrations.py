@@ -1,8 +1,9 @@
-"""The library database's schema, as numbered migrations applied in order by LibraryStore."""
+"""The library database's schema (schema "library"), as numbered migrations the shared runner applies in order."""
 
 from __future__ import annotations
 
-# Numbered migrations: entry i takes the schema from version i to i + 1 (PRAGMA user_version).
+# Numbered migrations: entry i takes the schema from version i to i + 1 (ingest/store/schema.py).
+# Version 1 is the one older readpath counted in PRAGMA user_version, so those databases carry on.
 # Never edit one that has shipped; append a new one.
 MIGRATIONS: tuple[str, ...] = (
     """
