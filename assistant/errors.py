@@ -6,8 +6,6 @@ from ingest.errors import ReadpathError
 class BackendUnavailable(ReadpathError):
     """The chosen LLM backend cannot be reached or loaded."""
 
-    exit_code = 6
-
 
 class ModelMissing(BackendUnavailable):
     """The packaged local model is missing or damaged: the message names the pip command."""

@@ -6,8 +6,6 @@ from ingest.errors import ReadpathError
 class IndexError_(ReadpathError):  # noqa: N801 - the builtin IndexError must stay unshadowed
     """Base of index problems."""
 
-    exit_code = 5
-
 
 class IndexMissing(IndexError_):
     """No index has been built yet."""
@@ -23,5 +21,3 @@ class ModelMismatch(IndexError_):
 
 class EmbeddingModelMissing(ReadpathError):
     """The embedding model cannot be loaded offline."""
-
-    exit_code = 6

@@ -4,8 +4,6 @@
 class ReadpathError(Exception):
     """Base of every error readpath reports to a user; the message says what to do."""
 
-    exit_code = 2
-
 
 class InputError(ReadpathError):
     """Bad input from the user: a file, an id, an argument."""
@@ -26,8 +24,6 @@ class GuideParseError(InputError):
 class SourceNotFound(ReadpathError):
     """An arXiv id, repository or URL that the remote service does not know."""
 
-    exit_code = 3
-
 
 class PdfUnreadable(ReadpathError):
     """A PDF that is corrupt, encrypted, empty, a scan without text, too large, or not a PDF."""
@@ -35,8 +31,6 @@ class PdfUnreadable(ReadpathError):
 
 class FetchError(ReadpathError):
     """A remote service failed after retries (timeouts, rate limits, server errors)."""
-
-    exit_code = 4
 
 
 class Offline(FetchError):
@@ -49,5 +43,3 @@ class HostNotAllowed(InputError):
 
 class StorageError(ReadpathError):
     """The data directory cannot be written or the library database is damaged."""
-
-    exit_code = 5

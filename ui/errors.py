@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.errors import BackendUnavailable
+from assistant.errors import BackendUnavailable, PlanError
 from index.errors import EmbeddingModelMissing, IndexError_
-from ingest.errors import FetchError, InputError, ReadpathError, SourceNotFound, StorageError
+from ingest.errors import FetchError, InputError, PdfUnreadable, ReadpathError, SourceNotFound, StorageError
 
 # Exit codes, documented in README.md ("Exit codes"); a test keeps the two in step.
 EXIT_OK = 0
@@ -29,26 +29,30 @@ EXIT_CODES: dict[int, str] = {
     EXIT_INTERRUPTED: "interrupted",
 }
 
-_BY_CLASS: list[tuple[type[ReadpathError], int]] = [
+# The one table from exception class to exit code (the classes themselves carry none). The first
+# entry the error is an instance of wins, so a subclass listed later than its base would never match;
+# ReadpathError comes last as the catch-all. tests/test_errors.py checks every subclass resolves here.
+EXIT_BY_CLASS: tuple[tuple[type[ReadpathError], int], ...] = (
     (SourceNotFound, EXIT_NOT_FOUND),
     (FetchError, EXIT_NETWORK),
     (StorageError, EXIT_STORAGE),
     (IndexError_, EXIT_STORAGE),
     (EmbeddingModelMissing, EXIT_BACKEND),
     (BackendUnavailable, EXIT_BACKEND),
+    (PdfUnreadable, EXIT_USAGE),
+    (PlanError, EXIT_USAGE),
     (InputError, EXIT_USAGE),
-]
+    (ReadpathError, EXIT_USAGE),
+)
 
 
 def exit_code(exc: BaseException) -> int:
     """The exit code for an exception reaching the edge."""
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    for cls, code in _BY_CLASS:
+    for cls, code in EXIT_BY_CLASS:
         if isinstance(exc, cls):
             return code
-    if isinstance(exc, ReadpathError):
-        return exc.exit_code
     return EXIT_STORAGE if isinstance(exc, OSError) else EXIT_BUG
 
 
