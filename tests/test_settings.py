@@ -51,6 +51,17 @@ def test_secrets_are_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().openai_key_value == "sk-very-secret-123"
 
 
+def test_settings_named_like_secrets_are_shown_only_secrets_by_type_are_masked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READPATH_CHUNK_TOKENS", "256")
+    monkeypatch.setenv("READPATH_LLM_MAX_TOKENS", "300")
+    result = runner.invoke(app, ["config", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = {s["name"]: s["value"] for s in json.loads(result.output)["settings"]}
+    assert (shown["chunk_tokens"], shown["llm_max_tokens"]) == ("256", "300")
+    assert shown["github_token"] in {"(set)", "(not set)"}  # masked even when empty: it is a SecretStr
+
+
 def test_invalid_value_is_a_clear_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("READPATH_TOP_K", "many")
     result = runner.invoke(app, ["config"])

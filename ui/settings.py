@@ -6,10 +6,11 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ingest.errors import InputError
@@ -201,6 +202,12 @@ def load_settings(**overrides: Any) -> Settings:
         ) from exc
 
 
+def _is_secret(info: FieldInfo) -> bool:
+    """A secret is declared by its type (SecretStr, optional or not), never guessed from its name:
+    `chunk_tokens` counts tokens and is shown, `github_token` is a credential and is not."""
+    return info.annotation is SecretStr or SecretStr in get_args(info.annotation)
+
+
 def describe_settings(settings: Settings) -> list[SettingView]:
     """Every field with its effective value and source (env, toml file, default); secrets masked."""
     toml = _TomlSource(Settings)()
@@ -213,10 +220,6 @@ def describe_settings(settings: Settings) -> list[SettingView]:
             source = f"file {config_path()}"
         else:
             source = "default"
-        shown = (
-            ("(set)" if value is not None else "(not set)")
-            if isinstance(value, SecretStr) or "key" in name or "token" in name
-            else str(value)
-        )
+        shown = ("(set)" if value is not None else "(not set)") if _is_secret(info) else str(value)
         views.append(SettingView(name, shown, source, info.description or ""))
     return views
