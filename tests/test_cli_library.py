@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import subprocess
 import sys
@@ -113,6 +115,28 @@ def test_the_console_script_maps_an_unknown_id_to_exit_3(readpath_home: Path) ->
     done = subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "remove", "paper:0000.00000"],
                           cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 3 and "No document paper:0000.00000" in done.stderr
+
+
+def test_a_truncated_pdf_says_so_in_its_reason_without_raw_pypdf_lines(tmp_path: Path) -> None:
+    whole = make_pdf(["# Abstract\n\n" + "We trade computation for memory. " * 30] * 2)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(whole[: len(whole) * 2 // 3])  # an interrupted download: no xref, no %%EOF
+    # The console script in its own process: under pytest, pytest's log capture would hide pypdf's
+    # records that Python otherwise prints raw on stderr.
+    done = subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "add", str(broken)],
+                          cwd=REPO, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "1000"})
+    assert done.returncode == 1, done.stderr
+    output = done.stdout + done.stderr
+    assert not re.search(r"^(EOF marker|CAUTION|Stream has ended)", output, re.MULTILINE), output
+    assert "broken.pdf is damaged" in done.stdout and "the file looks truncated" in done.stdout, done.stdout
+    assert "EOF marker not found" in done.stdout  # pypdf's own words kept inside the reason, for a bug report
+
+
+def test_progress_goes_to_stderr_and_json_stays_pure(web: FakeWeb) -> None:
+    result = invoke("add", "1604.06174", "pybind/pybind11", "--json")
+    assert json.loads(result.stdout)["counts"]["fetched"] == 2
+    # CliRunner's stderr is no terminal: the plain-line form, which a CI log or a pipe shows.
+    assert "items: 2/2" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["ingest", "add", "library", "remove"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import re
 import threading
 from pathlib import Path
 
@@ -254,3 +256,18 @@ def test_every_corpus_paper_has_an_outline_and_references(path: Path) -> None:
     assert len(paper.references) >= 10
     assert paper.title and len(paper.authors) >= 3
     assert paper.warnings == []
+
+
+def test_what_pypdf_repairs_is_kept_as_a_warning_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    whole = make_pdf(["# Abstract\n\n" + "We trade computation for memory. " * 30] * 2)
+    tail = whole.rindex(b"startxref")
+    wrong_pointer = whole[:tail] + re.sub(rb"startxref\s+\d+", b"startxref\n123", whole[tail:])
+    with caplog.at_level(logging.WARNING):
+        parsed = parse_pdf(wrong_pointer, name="x.pdf", max_bytes=10**8)
+    assert "We trade computation" in parsed.pages[0].text
+    assert any(w.startswith("pypdf reported: incorrect startxref pointer") for w in parsed.warnings), parsed.warnings
+    # (No check that the parse logged nothing: pytest hangs its own handler on every non-propagating
+    # logger, pypdf's included; the console-script test in test_cli_library checks nothing is printed.)
+    caplog.clear()
+    logging.getLogger("pypdf._reader").warning("outside a parse")
+    assert "outside a parse" in [r.getMessage() for r in caplog.records]  # other uses of pypdf log as usual

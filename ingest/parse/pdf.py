@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import logging
 import math
 import multiprocessing
 import re
 import threading
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
@@ -35,6 +38,42 @@ _HTML = re.compile(rb"(?i)<(!doctype\s+html|html|head|body|script)\b")
 _TEXT_OPERATOR = re.compile(rb"T[jJ]\b")
 
 FontPieces = list[tuple[str, float]]
+
+
+class _PypdfMessages(logging.Handler):
+    """pypdf reports what it repaired or skipped as log warnings ("EOF marker not found"), which Python
+    prints raw on stderr when nobody configured logging: above the CLI's result table, meaningless to a
+    reader. During a parse (in this thread) they are kept, to become the item's reason; elsewhere they
+    go on to the root logger as usual. Per-thread, so parses in the app's threads never mix."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kept: list[str] | None = getattr(self._local, "kept", None)
+        if kept is None or record.levelno < logging.WARNING:
+            logging.getLogger().handle(record)
+        elif (message := record.getMessage().strip().rstrip(".")) not in kept:
+            kept.append(message)
+
+    @contextmanager
+    def kept(self) -> Iterator[list[str]]:
+        """The messages pypdf logs in this thread inside the block, each once."""
+        outer = getattr(self._local, "kept", None)
+        messages: list[str] = []
+        self._local.kept = messages
+        try:
+            yield messages
+        finally:
+            self._local.kept = outer
+
+
+# Installed once: the handler takes pypdf's records instead of letting them propagate, and passes on
+# those logged outside a parse. (pypdf's warnings.warn calls are DeprecationWarnings only, for developers.)
+_MESSAGES = _PypdfMessages()
+logging.getLogger("pypdf").addHandler(_MESSAGES)
+logging.getLogger("pypdf").propagate = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +114,7 @@ def _check_bytes(data: bytes, name: str, max_bytes: int) -> None:
     raise PdfUnreadable(f"{name} is not a PDF (no %PDF- header): check that the file or link is a PDF")
 
 
-def _open(data: bytes, name: str) -> PdfReader:
+def _open(data: bytes, name: str, messages: list[str]) -> PdfReader:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -84,8 +123,9 @@ def _open(data: bytes, name: str) -> PdfReader:
             )
         count = len(reader.pages)
     except _PYPDF_FAILURES as exc:
+        why = f": {_explained(messages)}" if messages else ""
         raise PdfUnreadable(
-            f"{name} is damaged and cannot be read ({exc}): download it again or re-save it from a PDF viewer"
+            f"{name} is damaged and cannot be read ({exc}){why}; download it again or re-save it from a PDF viewer"
         ) from exc
     if count == 0:
         raise PdfUnreadable(f"{name} has no pages: download it again or check the source")
@@ -145,12 +185,13 @@ def _page_text(page: PageObject, fonts: _FontSizes | None = None) -> str | None:
         return None
 
 
-def _extract_pages(data: bytes, indices: list[int]) -> list[str | None]:
-    """Texts of some pages, read from the PDF bytes: the job of one worker process."""
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        reader.decrypt("")
-    return [_page_text(reader.pages[i]) for i in indices]
+def _extract_pages(data: bytes, indices: list[int]) -> tuple[list[str | None], list[str]]:
+    """Texts of some pages, read from the PDF bytes, and what pypdf reported: the job of one worker process."""
+    with _MESSAGES.kept() as messages:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        return [_page_text(reader.pages[i]) for i in indices], messages
 
 
 def _pool_context() -> BaseContext:
@@ -160,8 +201,9 @@ def _pool_context() -> BaseContext:
     return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
 
 
-def _extract(reader: PdfReader, data: bytes, workers: int) -> tuple[list[str | None], FontPieces]:
-    """Every page's text, in parallel worker processes when the PDF is long, and the first page's fonts."""
+def _extract(reader: PdfReader, data: bytes, workers: int, messages: list[str]) -> tuple[list[str | None], FontPieces]:
+    """Every page's text, in parallel worker processes when the PDF is long, and the first page's fonts;
+    what pypdf reported in the workers is added to `messages`."""
     count = len(reader.pages)
     fonts = _FontSizes()
     texts: dict[int, str | None] = {}
@@ -173,7 +215,9 @@ def _extract(reader: PdfReader, data: bytes, workers: int) -> tuple[list[str | N
                 futures = [pool.submit(_extract_pages, data, share) for share in shares]
                 texts[0] = _page_text(reader.pages[0], fonts)
                 for share, future in zip(shares, futures, strict=True):
-                    texts.update(zip(share, future.result(), strict=True))
+                    share_texts, share_messages = future.result()
+                    texts.update(zip(share, share_texts, strict=True))
+                    messages += [m for m in share_messages if m not in messages]
         except (BrokenProcessPool, OSError):
             pass  # no worker processes here (a sandbox, or a script without the __main__ guard): read in-process
     for index in range(count):
@@ -189,8 +233,17 @@ def _metadata_title(reader: PdfReader) -> str | None:
         return None
 
 
-def _health(raw: list[str | None], pages: list[Page]) -> list[str]:
-    warnings = [f"page {i} could not be read" for i, text in enumerate(raw, start=1) if text is None]
+def _explained(messages: list[str]) -> str:
+    """pypdf's messages as one clause of a reason, with what they mean when that is known."""
+    said = "; ".join(messages)
+    if any("EOF marker" in m for m in messages):
+        return f"the file looks truncated, an incomplete download or copy (pypdf: {said})"
+    return f"pypdf reported: {said}"
+
+
+def _health(raw: list[str | None], pages: list[Page], messages: list[str]) -> list[str]:
+    warnings = [_explained(messages)] if messages else []
+    warnings += [f"page {i} could not be read" for i, text in enumerate(raw, start=1) if text is None]
     warnings += [
         f"page {p.number} has no text" for p, text in zip(pages, raw, strict=True) if text is not None and not p.text
     ]
@@ -206,8 +259,14 @@ def _health(raw: list[str | None], pages: list[Page]) -> list[str]:
 def parse_pdf(data: bytes, *, name: str, max_bytes: int, workers: int = 2) -> ParsedPdf:
     """Parse PDF bytes; raise PdfUnreadable for non-PDFs, damage, passwords, no pages, no text or excess size."""
     _check_bytes(data, name, max_bytes)
-    reader = _open(data, name)
-    raw, pieces = _extract(reader, data, workers)
+    with _MESSAGES.kept() as messages:
+        try:
+            reader = _open(data, name, messages)
+            raw, pieces = _extract(reader, data, workers, messages)
+        except PdfUnreadable as exc:
+            if not messages or _explained(messages) in str(exc):
+                raise
+            raise PdfUnreadable(f"{exc} ({_explained(messages)})") from exc
     if not any(text and text.strip() for text in raw):
         raise PdfUnreadable(
             f"{name} has no text layer (a scanned document?): run OCR on it (e.g. `ocrmypdf in.pdf out.pdf`) "
@@ -225,6 +284,6 @@ def parse_pdf(data: bytes, *, name: str, max_bytes: int, workers: int = 2) -> Pa
         references=split_references(found.references_text),
         title=title,
         authors=guess_authors(first_lines, title),
-        warnings=_health(raw, pages),
+        warnings=_health(raw, pages, messages),
         arxiv_stamp=next((stamp for _, stamp in stamps if stamp), None),
     )
