@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,12 @@ def test_index_then_search_as_json(library: None) -> None:
     assert hits[0]["score"] >= hits[1]["score"] > 0
 
 
+def test_index_as_json_shows_progress_on_stderr(library: None) -> None:
+    result = invoke("index", "--json")
+    assert json.loads(result.stdout)["added"] == 2  # stdout: the report alone
+    assert re.search(r"^\w[\w ]*: \d+/\d+", result.stderr, re.MULTILINE), result.stderr
+
+
 def test_search_prints_title_page_score_and_highlights(library: None) -> None:
     invoke("index")
     output = invoke("search", "activation checkpoints", "-k", "1").output
@@ -103,7 +110,7 @@ def test_reindex_rebuilds_a_damaged_index(library: None, readpath_home: Path,
     faiss_file.write_bytes(b"not a faiss index")
     assert _run_main(["search", "memory"], monkeypatch) == 5
     assert "readpath reindex" in capsys.readouterr().err
-    report = json.loads(invoke("reindex", "--json").output)
+    report = json.loads(invoke("reindex", "--json").stdout)
     assert (report["chunks_total"], report["generation"]) == (4, 2)
     assert json.loads(invoke("search", "activation checkpoints", "--json").output)[0]["page"] == 2
 

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ingest.models import DocKind, DocStatus
-from ingest.pipeline import IngestReport, Outcome, ProgressEvent, ProgressFn
-from ui.cli.output import console, err_console, print_json
+from ingest.pipeline import IngestReport, Outcome
+from ui.cli.output import console, print_json
+from ui.cli.progress import item_progress
 from ui.errors import EXIT_PARTIAL
 from ui.services import library, make_context
 
 _STYLES = {Outcome.FETCHED: "green", Outcome.UNCHANGED: "dim", Outcome.FAILED: "red", Outcome.PENDING: "yellow",
            Outcome.UNRESOLVED: "cyan"}
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
-    """A rich progress bar on stderr fed by the pipeline's events, or nothing when quiet."""
-    if not enabled:
-        yield None
-        return
-    columns = (TextColumn("{task.description}", style="bold"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
-
-        def update(event: ProgressEvent) -> None:
-            label = f"{event.item[:60]}" if event.stage == "start" else f"{event.item[:48]}: {event.stage}"
-            bar.update(task, total=event.total, completed=event.done, description=label)
-
-        yield update
 
 
 def _finish(report: IngestReport, *, as_json: bool, quiet: bool) -> None:
@@ -98,7 +79,7 @@ def ingest(
     Example: readpath ingest --refresh
     """
     ctx = make_context()
-    with _progress(enabled=not (quiet or as_json)) as progress:
+    with item_progress(enabled=not quiet) as progress:
         report = library.ingest(ctx, guides or None, refresh=refresh, progress=progress)
     _finish(report, as_json=as_json, quiet=quiet)
 
@@ -114,7 +95,7 @@ def add(
     Example: readpath add 2205.14135 arXiv:2303.06865v2 FMInference/FlexGen ~/papers/
     """
     ctx = make_context()
-    with _progress(enabled=not (quiet or as_json)) as progress:
+    with item_progress(enabled=not quiet) as progress:
         report = library.add(ctx, items, progress=progress)
     _finish(report, as_json=as_json, quiet=quiet)
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from index.indexer import IndexReport
 from index.models import Hit
 from ingest.models import DocKind
-from ui.cli.output import console, err_console, print_json
+from ui.cli.output import console, print_json
+from ui.cli.progress import stage_progress
 from ui.services import make_context
 from ui.services import search as service
 
@@ -72,21 +70,6 @@ def _print_hit(number: int, hit: Hit) -> None:
     console.print(f"   {escape(hit.snippet)}\n", highlight=False, soft_wrap=True)
 
 
-@contextmanager
-def _progress_bar() -> Iterator[Callable[[str, int, int], None]]:
-    """A progress callback drawing one bar per indexing stage on stderr."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=max(total, 1))
-            bar.update(tasks[stage], completed=done, total=max(total, 1))
-
-        yield update
-
-
 def _print_report(report: IndexReport, as_json: bool) -> None:
     if as_json:
         print_json(report)
@@ -105,7 +88,7 @@ def index(as_json: JsonOpt = False) -> None:
 
     Example: readpath index
     """
-    with _progress_bar() as progress:
+    with stage_progress() as progress:
         report = service.index_library(make_context(), progress)
     _print_report(report, as_json)
 
@@ -117,6 +100,6 @@ def reindex(as_json: JsonOpt = False) -> None:
 
     Example: readpath reindex
     """
-    with _progress_bar() as progress:
+    with stage_progress() as progress:
         report = service.reindex(make_context(), progress)
     _print_report(report, as_json)
