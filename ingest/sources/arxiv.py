@@ -1,27 +1,28 @@
-"""arXiv fetcher: the API query and its Atom answer (parsed by the `arxiv` package), and the PDF."""
+"""arXiv fetcher: the API query and its Atom answer (read with lxml), and the PDF."""
 
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-import arxiv
-from arxiv import _feed  # the package's Atom parser; its Client would bypass our HttpClient (see below)
 from lxml import etree
 
 from ingest.errors import FetchError, InputError, SourceNotFound
 from ingest.sources.http import CachePolicy, HttpClient, require_ok
 
-# Why not arxiv.Client: it fetches with its own requests session, so it would skip our host allow-list,
-# shared pacing, raw cache and size limit. We send the query ourselves and let the package parse it.
+# Why not the `arxiv` package: its Client fetches with its own requests session, so it would skip our host
+# allow-list, shared pacing, raw cache and size limit, and its Atom parser is private (arxiv._feed). The
+# answer is a small, documented Atom document, read here with lxml:
+# https://info.arxiv.org/help/api/user-manual.html#_details_of_atom_results_returned
 
 _NEW_ID = r"\d{4}\.\d{4,5}"  # 0704.0001 onwards; five digits from 1501
 _OLD_ID = r"[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}"  # hep-th/9901001, math.GT/0309136
 _ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?")
 _URL = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<rest>[^?#]+?)(?:\.pdf)?/?(?:[?#].*)?")
 _ENTRY_ID = re.compile(rf"arxiv\.org/abs/(?P<id>{_NEW_ID}|{_OLD_ID})v(?P<version>\d+)$")
-_ATOM = "{http://www.w3.org/2005/Atom}"
+_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
 TITLE_MATCH = 0.85  # difflib ratio between normalised titles that counts as the same paper
 
 
@@ -76,46 +77,69 @@ def parse_arxiv_ref(text: str) -> ArxivRef | None:
 
 def parse_feed(content: bytes, *, status: int, asked: str) -> list[ArxivPaper]:
     """Papers in an API answer; InputError for arXiv's `Error` entry (a malformed id, say)."""
-    error = _error_entry(content)
+    root = _feed_root(content)
+    error = _error_entry(root)
     if error is not None or status == 400:
         raise InputError(f"arXiv rejected {asked}: {error or 'bad request'}. Check the id (like 2205.14135).")
-    feed = _feed.parse(content)
-    if feed.malformed:
-        raise FetchError(f"arXiv answered {asked} with an unreadable feed ({feed.error}); try again later.")
-    matches = ((result, _ENTRY_ID.search(result.entry_id)) for result in feed.results)
-    return [_paper(result, match) for result, match in matches if match]
+    if root is None:
+        raise FetchError(f"arXiv answered {asked} with an unreadable feed; try again later.")
+    papers = (_paper(entry) for entry in root.iterfind("atom:entry", _NS))
+    return [paper for paper in papers if paper is not None]
 
 
-def _error_entry(content: bytes) -> str | None:
-    # arXiv reports query errors as an entry titled "Error" with the reason in its summary; the
-    # package's parser drops that entry (it has no <published>), so it is read here.
+def _feed_root(content: bytes) -> etree._Element | None:
+    # No entities, no network: the answer never needs them, and they are how XML attacks work.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     try:
-        root = etree.fromstring(content, parser=parser)
+        return etree.fromstring(content, parser=parser)
     except etree.XMLSyntaxError:
         return None
-    if root is None:
-        return None
-    for entry in root.iterfind(f"{_ATOM}entry"):
-        if (entry.findtext(f"{_ATOM}title") or "").strip() == "Error":
-            return (entry.findtext(f"{_ATOM}summary") or "unknown error").strip()
+
+
+def _error_entry(root: etree._Element | None) -> str | None:
+    # arXiv reports query errors as an entry titled "Error" with the reason in its summary.
+    for entry in root.iterfind("atom:entry", _NS) if root is not None else ():
+        if _text(entry, "atom:title") == "Error":
+            return _text(entry, "atom:summary") or "unknown error"
     return None
 
 
-def _paper(result: arxiv.Result, match: re.Match[str]) -> ArxivPaper:
+def _text(element: etree._Element, path: str) -> str | None:
+    """The element's text at `path`, whitespace runs made single spaces; None when absent or empty."""
+    found = element.find(path, _NS)
+    text = " ".join((found.text or "").split()) if found is not None else ""
+    return text or None
+
+
+def _date(element: etree._Element, path: str) -> str | None:
+    """An Atom timestamp ("2022-06-23T17:59:46Z") as an ISO date in UTC; None when absent or unreadable."""
+    text = _text(element, path)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date().isoformat() if text else None
+    except ValueError:
+        return None
+
+
+def _paper(entry: etree._Element) -> ArxivPaper | None:
+    """One entry as a paper; None for an entry that is not a versioned paper with dates (the Error entry)."""
+    match = _ENTRY_ID.search(_text(entry, "atom:id") or "")
+    published, updated = _date(entry, "atom:published"), _date(entry, "atom:updated")
+    if not match or not published or not updated:
+        return None
+    primary = entry.find("arxiv:primary_category", _NS)
     return ArxivPaper(
         arxiv_id=match.group("id"),
         version=int(match.group("version")),
-        title=result.title.strip(),
-        authors=[author.name for author in result.authors],
-        abstract=" ".join(result.summary.split()),
-        published=result.published.date().isoformat(),
-        updated=result.updated.date().isoformat(),
-        primary_category=result.primary_category,
-        categories=list(result.categories),
-        doi=result.doi or None,
-        comment=" ".join(result.comment.split()) if result.comment else None,
-        journal_ref=result.journal_ref or None,
+        title=_text(entry, "atom:title") or "",
+        authors=[name for author in entry.iterfind("atom:author", _NS) if (name := _text(author, "atom:name"))],
+        abstract=_text(entry, "atom:summary") or "",
+        published=published,
+        updated=updated,
+        primary_category=(primary.get("term") or "") if primary is not None else "",
+        categories=[term for category in entry.iterfind("atom:category", _NS) if (term := category.get("term"))],
+        doi=_text(entry, "arxiv:doi"),
+        comment=_text(entry, "arxiv:comment"),
+        journal_ref=_text(entry, "arxiv:journal_ref"),
     )
 
 
