@@ -60,7 +60,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_healthy(url: str, server: subprocess.Popen[str], seconds: float = 90) -> None:
+def _wait_healthy(url: str, server: subprocess.Popen[str], seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert server.poll() is None, f"readpath ui exited with {server.returncode}"
@@ -90,7 +90,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.terminate()  # `readpath ui` exec'd Streamlit, so this is Streamlit itself
         try:
-            server.wait(timeout=20)
+            server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
 

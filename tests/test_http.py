@@ -24,7 +24,7 @@ def web() -> Iterator[FakeWeb]:
 
 
 def client_for(web: FakeWeb, **overrides: object) -> HttpClient:
-    config = dict(allowed_bases=(web.url,), user_agent="readpath-test/1 (+mailto:test@example.org)", timeout_s=2.0,
+    config = dict(allowed_bases=(web.url,), user_agent="readpath-test/1 (+mailto:test@example.org)", timeout_s=30.0,
                   retries=2, backoff_base_s=0.01)
     config.update(overrides)
     return HttpClient(HttpConfig(**config))  # type: ignore[arg-type]
@@ -68,8 +68,9 @@ def test_does_not_retry_a_404(web: FakeWeb) -> None:
 
 def test_a_slow_answer_times_out_and_is_retried(web: FakeWeb) -> None:
     web.files["/slow"] = Reply(200, b"late")
-    web.queue("/slow", Reply(200, b"late", delay_s=1.0))
-    with client_for(web, timeout_s=0.3) as client:
+    # The timeout leaves a busy machine seconds to serve the retry; the first answer comes well after it.
+    web.queue("/slow", Reply(200, b"late", delay_s=8.0))
+    with client_for(web, timeout_s=2.0) as client:
         assert client.get(f"{web.url}/slow").content == b"late"
     assert len(web.hits("/slow")) == 2
 

@@ -51,7 +51,7 @@ def _kill_at(home: Path, stage: str) -> None:
         assert line.split() == ["PAUSED", stage], line
         child.send_signal(signal.SIGKILL)
     finally:
-        child.wait(timeout=60)
+        child.wait(timeout=300)
     assert child.returncode == -signal.SIGKILL
 
 
