@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+import tomllib
+from importlib.metadata import distribution, packages_distributions
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +160,63 @@ def test_every_command_has_help_and_is_in_the_readme(name: str, command: Any) ->
 def test_exit_codes_are_documented_in_the_readme() -> None:
     for code, meaning in EXIT_CODES.items():
         assert re.search(rf"^\|\s*{code}\s*\|", README, re.MULTILINE), f"exit code {code} ({meaning}) missing"
+
+
+def _third_party_imports() -> dict[str, set[str]]:
+    """Module -> files of the library layers that import it, for every module outside the stdlib and readpath."""
+    found: dict[str, set[str]] = {}
+    for layer in LAYERS:
+        for path in _python_files(layer):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules = [node.module]
+                else:
+                    continue
+                for module in modules:
+                    top = module.split(".")[0]
+                    if top not in sys.stdlib_module_names and top not in {*LAYERS, "seeds"}:
+                        found.setdefault(module, set()).add(str(path.relative_to(REPO)))
+    return found
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _providers(module: str) -> set[str]:
+    """The installed distributions that provide `module`: for a namespace shared by several
+    (llama_index), only those whose files hold this module."""
+    candidates = set(packages_distributions().get(module.split(".")[0], []))
+    path = module.replace(".", "/")
+    holding = {dist for dist in candidates
+               if any(str(f).startswith(f"{path}/") or str(f) == f"{path}.py" for f in distribution(dist).files or [])}
+    return {_normalised(dist) for dist in (holding or candidates)}
+
+
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+RUNTIME = {_normalised(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0]) for spec in PYPROJECT["project"]["dependencies"]}
+# Runtime dependencies that no library module imports, and why they are needed all the same.
+NOT_IMPORTED = {
+    "cryptography": "pypdf opens AES-encrypted PDFs with it",
+    "wordfreq": "the repair reads its word-frequency files",
+}
+
+
+def test_every_third_party_import_is_a_declared_dependency() -> None:
+    undeclared = {f"{module} ({', '.join(sorted(files))}): provided by {sorted(_providers(module)) or 'nothing'}"
+                  for module, files in _third_party_imports().items() if not _providers(module) & RUNTIME}
+    assert not undeclared, sorted(undeclared)
+
+
+def test_every_runtime_dependency_is_used() -> None:
+    imported = set().union(*(_providers(module) for module in _third_party_imports()))
+    unused = RUNTIME - imported - set(NOT_IMPORTED)
+    assert not unused, f"{sorted(unused)}: move what only bench/ or tests/ need to an extra"
+
+
+def test_no_private_module_of_another_package_is_imported() -> None:
+    private = {f"{module} ({', '.join(sorted(files))})" for module, files in _third_party_imports().items()
+               if any(part.startswith("_") for part in module.split("."))}
+    assert not private, sorted(private)
