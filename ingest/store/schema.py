@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from ingest.errors import StorageError
+
 
 class Database(Protocol):
     """What the runner needs of a database: LibraryStore is one."""
@@ -82,8 +84,9 @@ def migrate(database: Database, schema: str, migrations: Sequence[str], *,
             # Read inside the transaction: another process may have migrated since we last looked.
             version = schema_version(db, schema, legacy)
             if version > target:
-                raise sqlite3.DatabaseError(f"the {schema} schema is at version {version}, newer than this "
-                                            f"readpath knows ({target}); upgrade readpath")
+                raise StorageError(f"The database's {schema} schema is at version {version}, newer than this "
+                                   f"readpath knows ({target}): upgrade readpath, or use another "
+                                   f"data directory.")
             db.execute(_VERSIONS_TABLE)
             if version < target:
                 for statement in statements(migrations[version]):
