@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import distribution, packages_distributions
@@ -162,6 +164,7 @@ def test_exit_codes_are_documented_in_the_readme() -> None:
         assert re.search(rf"^\|\s*{code}\s*\|", README, re.MULTILINE), f"exit code {code} ({meaning}) missing"
 
 
+@functools.cache
 def _third_party_imports() -> dict[str, set[str]]:
     """Module -> files of the library layers that import it, for every module outside the stdlib and readpath."""
     found: dict[str, set[str]] = {}
@@ -185,16 +188,23 @@ def _normalised(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@functools.cache
+def _files(dist: str) -> tuple[str, ...]:
+    return tuple(str(f) for f in distribution(dist).files or [])
+
+
 def _providers(module: str) -> set[str]:
     """The installed distributions that provide `module`: for a namespace shared by several
     (llama_index), only those whose files hold this module."""
-    candidates = set(packages_distributions().get(module.split(".")[0], []))
-    path = module.replace(".", "/")
-    holding = {dist for dist in candidates
-               if any(str(f).startswith(f"{path}/") or str(f) == f"{path}.py" for f in distribution(dist).files or [])}
-    return {_normalised(dist) for dist in (holding or candidates)}
+    candidates = set(_PACKAGES.get(module.split(".")[0], []))
+    if len(candidates) > 1:
+        path = module.replace(".", "/")
+        candidates = {dist for dist in candidates
+                      if any(f.startswith(f"{path}/") or f == f"{path}.py" for f in _files(dist))} or candidates
+    return {_normalised(dist) for dist in candidates}
 
 
+_PACKAGES = packages_distributions()
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 RUNTIME = {_normalised(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0]) for spec in PYPROJECT["project"]["dependencies"]}
 # Runtime dependencies that no library module imports, and why they are needed all the same.
@@ -220,3 +230,23 @@ def test_no_private_module_of_another_package_is_imported() -> None:
     private = {f"{module} ({', '.join(sorted(files))})" for module, files in _third_party_imports().items()
                if any(part.startswith("_") for part in module.split("."))}
     assert not private, sorted(private)
+
+
+def test_a_pytest_run_that_collects_nothing_fails() -> None:
+    # Exit 5 (no tests ran) must reach make, and through it CI: a selection that matches nothing, or a
+    # broken collection, is a failure, never a green run.
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_errors.py", "-q", "-p", "no:cacheprovider",
+                           "-m", "llm and not llm"], cwd=REPO, capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 5, done.stdout
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    runs = [line.strip() for line in makefile.splitlines() if "/pytest" in line and line.startswith("\t")]
+    assert runs and all(not line.startswith("-") and "||" not in line and ";" not in line for line in runs), runs
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "set -euo pipefail" in ci and ci.strip().splitlines()[-1] == "make test"
+
+
+def test_the_fast_loop_and_the_full_run_are_documented() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r'^check: .*\n\t\$\(BIN\)/pytest -m "not llm and not browser and not slow"$', makefile, re.M)
+    assert re.search(r"^test: lint typecheck pytest$", makefile, re.M)
+    assert "make demo" in README and "make test" in README and "`make check`" in README
