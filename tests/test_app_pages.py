@@ -148,6 +148,7 @@ def test_the_language_switch_translates_the_interface() -> None:
     assert app.sidebar.get("metric")[0].proto.label == ZH["sidebar.documents"]
 
 
+@pytest.mark.slow  # loads the real embedding model for the check, then builds an index with it
 def test_the_health_check_reports_a_missing_index_and_offers_to_build_it() -> None:
     app = AppTest.from_function(_sidebar_app, default_timeout=TIMEOUT_S).run()
     assert app.sidebar.caption[-1].value == EN["sidebar.unchecked"]

@@ -23,6 +23,7 @@ def chunker() -> Chunker:
     return Chunker(model.tokenize, max_tokens=model.max_tokens, spec=ChunkingSpec(chunk_tokens=80))
 
 
+@pytest.mark.slow  # the real embedding model
 def test_no_chunk_exceeds_the_chunk_size_in_model_tokens(chunker: Chunker) -> None:
     doc = paper("1", "Long", [ENGLISH * 12, CHINESE * 10, (ENGLISH + CHINESE) * 6])
     chunks = chunker.chunk(doc)
@@ -31,6 +32,7 @@ def test_no_chunk_exceeds_the_chunk_size_in_model_tokens(chunker: Chunker) -> No
     assert all(c.text.strip() for c in chunks)
 
 
+@pytest.mark.slow  # the real embedding model
 def test_the_default_size_stays_within_what_the_model_reads() -> None:
     model = minilm()
     wide = Chunker(model.tokenize, max_tokens=model.max_tokens, spec=ChunkingSpec(chunk_tokens=4000))
@@ -40,6 +42,7 @@ def test_the_default_size_stays_within_what_the_model_reads() -> None:
     assert len(chunks) > 1
 
 
+@pytest.mark.slow  # the real embedding model
 def test_chunks_keep_pages_sections_title_and_topics(chunker: Chunker) -> None:
     doc = paper("2104.07857", "ZeRO-Infinity", ["# intro\n" + ENGLISH, "3 Method\n" + ENGLISH + "\n3.1 Offload\nWe "
                                                 "offload to NVMe.", ENGLISH],
@@ -58,6 +61,7 @@ def test_chunks_keep_pages_sections_title_and_topics(chunker: Chunker) -> None:
     assert chunks[0].chunk_id == "paper:2104.07857#0"
 
 
+@pytest.mark.slow  # the real embedding model
 def test_a_section_starting_mid_page_starts_a_new_chunk(chunker: Chunker) -> None:
     doc = paper("1", "T", ["1 Introduction\nShort intro.\n2 Method\nShort method."],
                 sections=[Section("1 Introduction", 1, 1), Section("2 Method", 1, 1)])
@@ -65,6 +69,7 @@ def test_a_section_starting_mid_page_starts_a_new_chunk(chunker: Chunker) -> Non
         ("1 Introduction", "1 Introduction"), ("2 Method", "2 Method")]
 
 
+@pytest.mark.slow  # the real embedding model
 def test_markdown_chunks_carry_heading_paths_and_no_page(chunker: Chunker) -> None:
     doc = readme("o/r", {"Install > pip": "Run pip install r.", "Usage": "Call r.run()."})
     chunks = chunker.chunk(doc)
@@ -72,6 +77,7 @@ def test_markdown_chunks_carry_heading_paths_and_no_page(chunker: Chunker) -> No
         (None, "pip", "Install > pip"), (None, "Usage", "Usage")]
 
 
+@pytest.mark.slow  # the real embedding model
 def test_equations_and_table_rows_are_never_cut(chunker: Chunker) -> None:
     body = "\n".join([ENGLISH * 2, EQUATION, ENGLISH, "| model | params | devices | BLEU | speed-up |",
                       *[TABLE_ROW] * 12, ENGLISH * 2, "$$", "a = b + c", "d = e + f", "$$", ENGLISH])
@@ -84,6 +90,7 @@ def test_equations_and_table_rows_are_never_cut(chunker: Chunker) -> None:
         assert all(line.count("|") == 6 for line in text.splitlines() if line.startswith("|"))
 
 
+@pytest.mark.slow  # the real embedding model
 def test_a_table_row_too_long_for_the_model_is_the_one_thing_split() -> None:
     model = minilm()
     small = Chunker(model.tokenize, max_tokens=64, spec=ChunkingSpec(chunk_tokens=40))
@@ -103,6 +110,7 @@ def test_sentences_split_in_english_and_chinese() -> None:
         "微批次依次流过各个阶段，设备因此可以同时工作？"]
 
 
+@pytest.mark.slow  # the real embedding model
 def test_chinese_chunks_end_at_sentence_ends(chunker: Chunker) -> None:
     chunks = chunker.chunk(paper("1", "中文", [CHINESE * 8]))
     assert len(chunks) > 2
@@ -118,6 +126,7 @@ def test_atomic_lines(line: str, atomic: bool) -> None:
     assert is_atomic_line(line) is atomic
 
 
+@pytest.mark.slow  # the real embedding model
 def test_a_generated_pdf_chunks_by_its_real_pages(chunker: Chunker) -> None:
     pages = ["# 1 Introduction\n" + ENGLISH * 3, "# 2 Stages\nEach stage holds consecutive layers.\n\n" + ENGLISH]
     parsed = parse_pdf(make_pdf(pages, title="Pipes"), name="pipes.pdf", max_bytes=10**7, workers=1)
@@ -129,5 +138,6 @@ def test_a_generated_pdf_chunks_by_its_real_pages(chunker: Chunker) -> None:
     assert {c.page_start for c in chunks} == {1, 2}
 
 
+@pytest.mark.slow  # the real embedding model
 def test_a_document_without_pages_has_no_chunks(chunker: Chunker) -> None:
     assert chunker.chunk(Document(doc_id="x", kind=DocKind.PAPER, source_id="x", title="x", pages=[Page(1, "")])) == []

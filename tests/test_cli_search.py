@@ -17,6 +17,9 @@ from tests.support.pdfgen import make_pdf
 from ui.cli import app, main
 from ui.services import search as service
 
+# The real embedding model (loaded once per session, then every test embeds with it): not for `make check`.
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 PAGES = ["# 1 Introduction\nWe study how to train very deep networks on one accelerator.",
          "# 2 Recomputation\nActivation checkpoints are kept every sqrt(n) layers; the other activations are "

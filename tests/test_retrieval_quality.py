@@ -13,6 +13,9 @@ from index.terms import merged
 from tests.support.index_support import minilm, stored_library, use_multilingual
 from tests.support.labelled_library import GUIDE_GLOSSARY, QUESTIONS, library
 
+# The real embedding model (loaded once per session, then every test embeds with it): not for `make check`.
+pytestmark = pytest.mark.slow
+
 GLOSSARY = merged(GUIDE_GLOSSARY)  # as search uses it: the built-in terms under the guide's glossary
 
 HYBRID = "(c) glossary + USE"  # what search does by default: no translator unless the assistant plugs one in

@@ -29,6 +29,9 @@ from tests.support.index_support import (
     use_multilingual,
 )
 
+# The real embedding model (loaded once per session, then every test embeds with it): not for `make check`.
+pytestmark = pytest.mark.slow
+
 BUBBLE = "What is the overhead of the pipeline bubble with many micro-batches?"
 
 

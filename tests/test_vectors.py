@@ -55,6 +55,7 @@ def _perturbed(base: np.ndarray, copies: int, seed: int, sigma: float = 0.01) ->
     return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
 
 
+@pytest.mark.slow  # the real embedding model
 def test_exact_search_finds_each_vector_by_its_own_id(base: np.ndarray) -> None:
     ids = np.arange(1000, 1000 + len(base))
     index = build_index(ids, base, ann_threshold=10_000)
@@ -65,6 +66,7 @@ def test_exact_search_finds_each_vector_by_its_own_id(base: np.ndarray) -> None:
         assert top[0][1] >= top[1][1] >= top[2][1]
 
 
+@pytest.mark.slow  # the real embedding model
 def test_filters_drop_faiss_padding(base: np.ndarray) -> None:
     index = build_index(np.arange(len(base)), base, ann_threshold=10_000)
     allowed = np.array([3, 9, 27])
@@ -73,6 +75,7 @@ def test_filters_drop_faiss_padding(base: np.ndarray) -> None:
     assert index.search(base[0], 5, allowed=np.array([], dtype=np.int64)) == []
 
 
+@pytest.mark.slow  # the real embedding model
 def test_files_round_trip_with_checksums(tmp_path: Path, base: np.ndarray) -> None:
     index = build_index(np.arange(len(base)) * 2, base, ann_threshold=10_000)
     entry = index.save(tmp_path, "dense")
@@ -88,6 +91,7 @@ def test_files_round_trip_with_checksums(tmp_path: Path, base: np.ndarray) -> No
     np.testing.assert_array_equal(np.asarray(loaded.vectors), base)
 
 
+@pytest.mark.slow  # the real embedding model
 @pytest.mark.parametrize("name", ["dense.faiss", "dense.ids.npy", "dense.vectors.npy"])
 def test_a_damaged_or_missing_file_names_reindex(tmp_path: Path, base: np.ndarray, name: str) -> None:
     entry = build_index(np.arange(50), base[:50], ann_threshold=10_000).save(tmp_path, "dense")
@@ -102,6 +106,7 @@ def test_a_damaged_or_missing_file_names_reindex(tmp_path: Path, base: np.ndarra
         load_index(tmp_path, entry)
 
 
+@pytest.mark.slow  # the real embedding model
 def test_past_the_threshold_an_approximate_index_keeps_recall(base: np.ndarray) -> None:
     vectors = _perturbed(base, 40, seed=0)  # 12,000 vectors of real sentences, perturbed
     index = build_index(np.arange(len(vectors)), vectors, ann_threshold=5_000)
@@ -117,6 +122,7 @@ def test_past_the_threshold_an_approximate_index_keeps_recall(base: np.ndarray) 
     assert {i for i, _ in index.search(queries[0], 5, allowed=allowed)} <= set(allowed.tolist())
 
 
+@pytest.mark.slow  # the real embedding model
 def test_changes_make_a_new_index_and_leave_the_old_one(base: np.ndarray) -> None:
     old = build_index(np.arange(100), base[:100], ann_threshold=10_000)
     new = old.changed(np.array([0, 1, 2]), np.array([500, 501]), base[200:202], ann_threshold=10_000)
@@ -126,6 +132,7 @@ def test_changes_make_a_new_index_and_leave_the_old_one(base: np.ndarray) -> Non
     assert old.search(base[0], 1)[0][0] == 0
 
 
+@pytest.mark.slow  # the real embedding model
 def test_an_approximate_index_reuses_its_quantiser_while_the_size_fits(base: np.ndarray) -> None:
     vectors = _perturbed(base, 20, seed=2)
     old = build_index(np.arange(len(vectors)), vectors, ann_threshold=1_000)
@@ -155,6 +162,7 @@ def _generation(tmp_path: Path, base: np.ndarray, spec: IndexSpec) -> IndexState
     return IndexState(1, write_manifest(directory, 1, spec, {DENSE: entry}), 21)
 
 
+@pytest.mark.slow  # the real embedding model
 def test_the_manifest_records_and_checks_the_model_and_chunking(tmp_path: Path, base: np.ndarray) -> None:
     spec = IndexSpec.of({DENSE: minilm()}, ChunkingSpec())
     state = _generation(tmp_path, base, spec)
@@ -168,6 +176,7 @@ def test_the_manifest_records_and_checks_the_model_and_chunking(tmp_path: Path, 
         load_vectors(tmp_path, state, IndexSpec.of({DENSE: minilm()}, ChunkingSpec(chunk_tokens=100)), chunking=True)
 
 
+@pytest.mark.slow  # the real embedding model
 def test_a_damaged_manifest_or_no_index_is_named(tmp_path: Path, base: np.ndarray) -> None:
     spec = IndexSpec.of({DENSE: minilm()}, ChunkingSpec())
     with pytest.raises(IndexMissing, match="readpath index"):
