@@ -5,9 +5,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Where the CPU build of torch comes from: plain PyPI only has the CUDA build for Linux, with gigabytes
-# of nvidia-* packages. Empty it (TORCH_INDEX=) where a local mirror already serves the CPU wheel.
-TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# llama.cpp built for portable x86-64 (AVX2, FMA, F16C) instead of -march=native: on CPUs with AMX the
+# native build's AMX matrix kernel crashed (SIGSEGV in ggml_backend_amx_mul_mat) on the first token.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -46,8 +46,10 @@ $(STAMP): pyproject.toml | build-deps
 	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
 	# The CPU build of torch first: anything that depends on torch then finds it satisfied
 	# instead of pulling a multi-GB CUDA build.
-	$(BIN)/pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
-	# llama-cpp-python compiles from source once (about 3 minutes); pip caches the wheel.
+	$(BIN)/pip install --quiet torch==2.13.0
+	# llama-cpp-python compiles from source (about 3 minutes). Not from pip's wheel cache: a wheel cached
+	# from a native build elsewhere on this machine would bring the crashing kernel back.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python[server]==0.3.36"
 	$(BIN)/pip install --quiet -e '.[dev,model,bench]'
 	touch $(STAMP)
 
