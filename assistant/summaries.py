@@ -21,7 +21,7 @@ from assistant.llm import ChatModel
 from assistant.models import Citation, Summary
 from index.models import Chunk
 from ingest.models import CitationLink, DocKind, Document, Guide, Page
-from ingest.text import split_sentences
+from ingest.text import short_name, split_sentences
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 CHARS_PER_TOKEN = 3.5  # English paper text in Qwen's tokenizer, measured on the corpus PDFs
@@ -52,12 +52,6 @@ class LibraryContext:
     prerequisites: list[str]
     related: list[str]
     implements: list[str]
-
-
-def short_name(title: str) -> str | None:
-    """A paper's short name when its title has one ("LoRA: Low-Rank ..." → "LoRA")."""
-    head = title.split(":", 1)[0].strip()
-    return head if ":" in title and 2 < len(head) <= 30 else None
 
 
 def library_context(doc: Document, catalog: Sequence[Document], links: Sequence[CitationLink],

@@ -3,6 +3,7 @@ Markdown links and URLs, a paper's short name. One definition each, so the layer
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 from typing import Any
@@ -21,6 +22,9 @@ CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 # and at a blank line, which ends a paragraph whatever its last character.
 _ZH_SENTENCE_END = re.compile(r"[。！？；][”’」』）》)\]]*")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# Punkt takes a lone capital before a period for a name's initial ("J. Dean") and does not cut; in papers
+# it is far more often a variable ending a sentence ("... partitions K. GPipe uses ..."), so cut there.
+_LETTER_END = re.compile(r"(?<![\w.])[A-Z]\.\s+(?=[A-Z])")
 MIN_SENTENCE_CHARS = 4  # a shorter piece ("1.", "[2]") is a list number or a stray key, not a sentence
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-+]{2,}|\d+(?:\.\d+)?%?")
@@ -61,10 +65,10 @@ def cjk_runs(text: str) -> list[str]:
     return CJK_RUN.findall(text)
 
 
-# Abbreviations of scientific writing that the English punkt model does not know; a period after one
-# does not end a sentence ("e.g. the", "Vaswani et al. show", "Fig. 3").
-_ABBREVIATIONS = ("e.g", "i.e", "al", "cf", "fig", "figs", "eq", "eqs", "sec", "secs", "approx", "resp",
-                  "ref", "refs", "tab", "vol", "ch")
+# Abbreviations that never end a sentence in scientific writing; punkt's English model lacks most of them,
+# and its capital-letter heuristic would still cut "e.g. ZeRO", so a cut right after one is dropped.
+_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "al.", "cf.", "vs.", "fig.", "figs.", "eq.", "eqs.", "sec.", "secs.",
+                            "approx.", "resp.", "ref.", "refs.", "tab.", "vol.", "ch."})
 
 
 @cache
@@ -74,23 +78,27 @@ def _punkt() -> Any:
     from nltk.tokenize.punkt import PunktTokenizer
 
     globals_helper.wait_for_nltk_check()  # puts llama_index's bundled nltk data on nltk's path
-    tokenizer = PunktTokenizer("english")
-    tokenizer._params.abbrev_types.update(_ABBREVIATIONS)  # the model's parameters have no public setter
-    return tokenizer
+    return PunktTokenizer("english")
+
+
+def _after_abbreviation(text: str, cut: int) -> bool:
+    words = text[max(0, cut - 20) : cut].split()  # the abbreviations are short: no need to split all before
+    return bool(words) and words[-1].lower() in _ABBREVIATIONS
 
 
 def _cuts(text: str) -> list[int]:
-    """The offsets where a new sentence starts: punkt's English ends, Chinese ends, blank lines."""
-    cuts = {start for start, _ in _punkt().span_tokenize(text)}
+    """The offsets where a new sentence starts: punkt's English ends, Chinese ends, blank lines, variables."""
+    cuts = {start for start, _ in _punkt().span_tokenize(text) if not _after_abbreviation(text, start)}
     cuts.update(m.end() for m in _ZH_SENTENCE_END.finditer(text))
     cuts.update(m.end() for m in _PARAGRAPH_BREAK.finditer(text))
+    cuts.update(m.end() for m in _LETTER_END.finditer(text))
     return sorted(c for c in cuts if 0 < c < len(text))
 
 
 def sentence_pieces(text: str) -> list[str]:
     """The text cut into sentences with their whitespace kept: joined back they give the text exactly."""
     bounds = [0, *_cuts(text), len(text)]
-    return [text[start:end] for start, end in zip(bounds, bounds[1:], strict=False) if end > start]
+    return [text[start:end] for start, end in itertools.pairwise(bounds) if end > start]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
