@@ -21,6 +21,7 @@ from assistant.llm import ChatModel
 from assistant.models import Citation, Summary
 from index.models import Chunk
 from ingest.models import CitationLink, DocKind, Document, Guide, Page
+from ingest.store import write_text_atomic
 from ingest.text import short_name, split_sentences
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
@@ -164,7 +165,7 @@ class Summarizer:
                 self._paper(doc, language, context, progress)
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             path = self.cache_dir / f"{cache_key(doc, self.model.model_id, language)}.json"
-            path.write_text(json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=1), encoding="utf-8")
+            write_text_atomic(path, json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=1))
         return summary
 
     def _complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
