@@ -38,11 +38,10 @@ QUESTION_WORDS = frozenset(
 )
 
 # arXiv identifiers: new style (0704.0001 onwards; five digits from 1501) and old style (hep-th/9901001,
-# math.GT/0309136), with an optional version. The guards keep an id from starting or ending inside a
-# longer number ("12106.096851") or word.
+# math.GT/0309136), as a pattern to embed in the callers' own (URL paths, "arXiv:" mentions, PDF stamps),
+# and the version that may follow.
 ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
 ARXIV_VERSION = r"v\d+"
-_ARXIV_IN_TEXT = re.compile(rf"(?<![\w.\-])(?P<id>{ARXIV_ID})(?:{ARXIV_VERSION})?(?![\w.]*\d)")
 
 # Markdown links, with an optional "title" after the target: [text](target "title").
 LINK_RE = re.compile(r"\[([^\[\]]*)\]\(\s*([^()\s]*)(?:\s+\"[^\"]*\")?\s*\)")
@@ -147,11 +146,6 @@ def terms(text: str) -> set[str]:
     for run in cjk_runs(text):
         words.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
     return words
-
-
-def find_arxiv_ids(text: str) -> list[str]:
-    """The arXiv ids in a text (bare, in URLs, after "arXiv:"), without versions, first seen first."""
-    return list(dict.fromkeys(m["id"] for m in _ARXIV_IN_TEXT.finditer(text)))
 
 
 def is_arxiv_id(text: str) -> bool:

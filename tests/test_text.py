@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from ingest.guide.refs import line_mentions
+from ingest.models import RefKind
+from ingest.sources import ArxivRef, parse_arxiv_ref
 from ingest.text import (
     cjk_runs,
     content_stopwords,
     english_stopwords,
-    find_arxiv_ids,
     has_cjk,
     is_arxiv_id,
     render_links,
@@ -103,16 +105,21 @@ def test_one_english_stop_word_list_serves_terms_and_bm25() -> None:
     assert tokenize("between the layers") == ["layer"] and terms("between the layers") == {"layers"}
 
 
-@pytest.mark.parametrize(("text", "ids"), [
-    ("see https://arxiv.org/abs/2106.09685v2 for LoRA", ["2106.09685"]),
-    ("https://arxiv.org/pdf/2205.14135.pdf and arXiv:2205.14135v1", ["2205.14135"]),
-    ("old style arXiv:hep-th/9901001v3 and https://arxiv.org/abs/math.GT/0309136",
-     ["hep-th/9901001", "math.GT/0309136"]),
-    ("(0704.0001), cs.LG/0601001.", ["0704.0001", "cs.LG/0601001"]),
-    ("a phone 12106.096851, a version 1.2106.09685 and 2106.096", []),
+@pytest.mark.parametrize(("text", "arxiv_id", "version"), [
+    ("https://arxiv.org/abs/2106.09685v2", "2106.09685", 2),
+    ("https://arxiv.org/pdf/2205.14135.pdf", "2205.14135", None),
+    ("arXiv:hep-th/9901001v3", "hep-th/9901001", 3),
+    ("https://arxiv.org/abs/math.GT/0309136", "math.GT/0309136", None),
+    ("0704.0001", "0704.0001", None),
 ])
-def test_arxiv_ids_are_found_in_text_and_urls(text: str, ids: list[str]) -> None:
-    assert find_arxiv_ids(text) == ids
+def test_arxiv_ids_are_read_from_urls_and_mentions(text: str, arxiv_id: str, version: int | None) -> None:
+    assert parse_arxiv_ref(text) == ArxivRef(arxiv_id, version)
+
+
+def test_a_guide_line_cites_arxiv_ids_in_urls_and_text() -> None:
+    line = "LoRA https://arxiv.org/abs/2106.09685v2 and GShard (arXiv:2006.16668), old arXiv:cs.LG/0601001v1"
+    assert [(m.kind, m.source_id) for m in line_mentions(line)] == [
+        (RefKind.ARXIV, "2106.09685"), (RefKind.ARXIV, "2006.16668"), (RefKind.ARXIV, "cs.LG/0601001")]
 
 
 def test_is_arxiv_id_takes_whole_ids_with_or_without_version() -> None:
