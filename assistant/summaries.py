@@ -21,7 +21,8 @@ from assistant.llm import ChatModel
 from assistant.models import Citation, Summary
 from index.models import Chunk
 from ingest.models import CitationLink, DocKind, Document, Guide, Page
-from ingest.text import split_sentences
+from ingest.store import write_text_atomic
+from ingest.text import short_name, split_sentences
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 CHARS_PER_TOKEN = 3.5  # English paper text in Qwen's tokenizer, measured on the corpus PDFs
@@ -52,12 +53,6 @@ class LibraryContext:
     prerequisites: list[str]
     related: list[str]
     implements: list[str]
-
-
-def short_name(title: str) -> str | None:
-    """A paper's short name when its title has one ("LoRA: Low-Rank ..." → "LoRA")."""
-    head = title.split(":", 1)[0].strip()
-    return head if ":" in title and 2 < len(head) <= 30 else None
 
 
 def library_context(doc: Document, catalog: Sequence[Document], links: Sequence[CitationLink],
@@ -170,7 +165,7 @@ class Summarizer:
                 self._paper(doc, language, context, progress)
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             path = self.cache_dir / f"{cache_key(doc, self.model.model_id, language)}.json"
-            path.write_text(json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=1), encoding="utf-8")
+            write_text_atomic(path, json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=1))
         return summary
 
     def _complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:

@@ -48,7 +48,9 @@ class Question:
     @property
     def language(self) -> str:
         """"zh" when the question has Chinese characters."""
-        return "zh" if re.search(r"[\u4e00-\u9fff]", self.text) else "en"
+        from ingest.text import has_cjk  # after REPO is on sys.path
+
+        return "zh" if has_cjk(self.text) else "en"
 
 
 LORA, GPIPE, SUBLINEAR, FLASH = "paper:2106.09685", "paper:1811.06965", "paper:1604.06174", "paper:2205.14135"

@@ -9,14 +9,16 @@ from typing import Any
 
 from index.models import Chunk
 from ingest.models import DocKind, Document, Section
+from ingest.text import sentence_pieces
 
 Tokenize = Callable[[str], Sequence[int]]
 
-CHUNKING_VERSION = 1  # bump when the algorithm changes, so indexes built by the old one are rebuilt
+# Bump when the algorithm changes, so indexes built by the old one are rebuilt.
+# 2: sentences cut by ingest.text (known abbreviations, Chinese semicolons, blank lines).
+CHUNKING_VERSION = 2
 SPECIAL_TOKENS = 2  # [CLS] and [SEP], which the model adds to every input
 _MARKDOWN_KINDS = (DocKind.REPO, DocKind.GUIDE)
 
-_ZH_SENTENCE_END = re.compile(r"(?<=[。！？])")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\t.*\t|\S(?: {2,}\S+){2,}")
 _EQUATION_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)\s*$")
 _MATH_CHARS = set("=+−-*/^_{}\\∑∏∫√≤≥≈≠∈∀∃×·∂∇αβγδθλμσφωΣΠΩ")
@@ -46,14 +48,6 @@ class _Segment:
     heading_path: str | None
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of English (punkt) and Chinese (。！？) text; joined back they give the text."""
-    from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
-
-    english = split_by_sentence_tokenizer()
-    return [s for part in _ZH_SENTENCE_END.split(text) if part for s in english(part)]
-
-
 def is_atomic_line(line: str) -> bool:
     """True for a table row or a displayed equation: lines a chunk boundary must not cut."""
     stripped = line.strip()
@@ -78,7 +72,7 @@ class Chunker:
         self.limit = max_tokens - SPECIAL_TOKENS
         size = min(self.spec.chunk_tokens, self.limit)
         common: dict[str, Any] = {"tokenizer": tokenize, "paragraph_separator": "\n\n",
-                                  "chunking_tokenizer_fn": split_sentences}
+                                  "chunking_tokenizer_fn": sentence_pieces}
         self._prose = SentenceSplitter(chunk_size=size, chunk_overlap=min(self.spec.overlap_tokens, size // 4),
                                        **common)
         self._hard = SentenceSplitter(chunk_size=self.limit, chunk_overlap=0, **common)

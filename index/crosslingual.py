@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from index.lexical import has_cjk
+from ingest.text import has_cjk
 
 
 @runtime_checkable

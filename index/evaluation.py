@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from index.lexical import has_cjk
 from index.models import Hit
 from index.search import Searcher, SearchOptions, Weights
+from ingest.text import has_cjk
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,10 @@ from typing import Any
 
 import numpy as np
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+from ingest.text import CJK_RUN, chinese_stopwords, english_stopwords
+
 _WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*[+#]*")  # keeps "fp16", "c++", "v1.5" whole
-_SPLIT = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
-
-
-@cache
-def _stopwords() -> tuple[frozenset[str], frozenset[str]]:
-    from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN_PLUS
-
-    return frozenset(STOPWORDS_EN_PLUS), frozenset(STOPWORDS_CHINESE)
+_SPLIT = re.compile(f"({CJK_RUN.pattern})")  # a capturing group keeps the Chinese runs in re.split's output
 
 
 @cache
@@ -40,11 +34,6 @@ def _jieba() -> Any:
     return jieba
 
 
-def has_cjk(text: str) -> bool:
-    """True when the text contains Chinese characters."""
-    return bool(_CJK_RUN.search(text))
-
-
 def stem(word: str) -> str:
     """The English Snowball stem of a lower-case word."""
     return str(_stemmer().stemWord(word))
@@ -52,12 +41,12 @@ def stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """BM25 terms: jieba search-mode words for Chinese runs, stemmed words for the rest; stopwords dropped."""
-    english_stop, chinese_stop = _stopwords()
+    english_stop, chinese_stop = english_stopwords(), chinese_stopwords()
     terms: list[str] = []
     for part in _SPLIT.split(text.lower()):
         if not part:
             continue
-        if _CJK_RUN.fullmatch(part):
+        if CJK_RUN.fullmatch(part):
             terms.extend(w for w in _jieba().lcut_for_search(part) if w.strip() and w not in chinese_stop)
         else:
             words = [w for w in _WORD.findall(part) if w not in english_stop]
@@ -67,10 +56,10 @@ def tokenize(text: str) -> list[str]:
 
 def query_words(text: str) -> list[str]:
     """The words of a query as a reader sees them (no stems), for highlighting snippets."""
-    english_stop, chinese_stop = _stopwords()
+    english_stop, chinese_stop = english_stopwords(), chinese_stopwords()
     words: list[str] = []
     for part in _SPLIT.split(text.lower()):
-        if _CJK_RUN.fullmatch(part):
+        if CJK_RUN.fullmatch(part):
             words.extend(w for w in _jieba().lcut(part) if w.strip() and w not in chinese_stop)
         elif part:
             words.extend(w for w in _WORD.findall(part) if w not in english_stop)

@@ -13,7 +13,8 @@ from index.catalog import IndexState
 from index.chunking import ChunkingSpec
 from index.embeddings import Embedder
 from index.errors import IndexDamaged, IndexMissing, ModelMismatch
-from index.vectors import VectorIndex, load_index, sha256_file, write_atomic
+from index.vectors import VectorIndex, load_index
+from ingest.store import sha256_file, write_bytes_atomic
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -45,7 +46,7 @@ def write_manifest(directory: Path, generation: int, spec: IndexSpec, entries: d
     manifest = {"format": FORMAT, "generation": generation, "created": datetime.now(UTC).isoformat(),
                 "models": spec.models, "chunking": spec.chunking.as_dict(), "vectors": entries}
     data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-    write_atomic(directory / MANIFEST, lambda path: path.write_bytes(data))
+    write_bytes_atomic(directory / MANIFEST, data)
     return sha256_file(directory / MANIFEST)
 
 

@@ -21,10 +21,9 @@ from index.models import Chunk, Hit
 from index.snippets import Highlighter
 from index.vectors import VectorIndex
 from ingest.store import LibraryStore
+from ingest.text import short_name
 
 NAMED = "named"
-# A paper's own name: the one word before the colon of its title ("GShard: Scaling Giant Models ...").
-_PAPER_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]{2,})\s*:")
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al. 2009): damps the top ranks' lead
 BM25 = "bm25"
 
@@ -166,8 +165,8 @@ def _named_papers(chunks: Collection[StoredChunk]) -> list[tuple[re.Pattern[str]
     by_doc: dict[str, tuple[re.Pattern[str], list[int]]] = {}
     for stored in chunks:
         chunk = stored.chunk
-        if chunk.doc_id not in by_doc and chunk.kind == "paper" and (match := _PAPER_NAME.match(chunk.title)):
-            by_doc[chunk.doc_id] = (re.compile(rf"(?<![\w-]){re.escape(match.group(1))}(?![\w-])"), [])
+        if chunk.doc_id not in by_doc and chunk.kind == "paper" and (name := short_name(chunk.title)):
+            by_doc[chunk.doc_id] = (re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])"), [])
         if chunk.doc_id in by_doc:
             by_doc[chunk.doc_id][1].append(stored.vec_id)
     return list(by_doc.values())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from index.chunking import split_sentences
-from index.lexical import has_cjk, query_words, stem
+from index.lexical import query_words, stem
+from ingest.text import has_cjk, split_sentences
 
 SNIPPET_CHARS = 240
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -37,7 +37,7 @@ class Highlighter:
 
     def snippet(self, text: str, limit: int = SNIPPET_CHARS) -> str:
         """The best-matching run of sentences, about `limit` characters, highlighted."""
-        sentences = [s.strip() for s in split_sentences(" ".join(text.split())) if s.strip()]
+        sentences = split_sentences(text)
         if not sentences:
             return ""
         best = max(range(len(sentences)), key=lambda i: (self.score(sentences[i]), -i))

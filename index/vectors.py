@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +13,7 @@ import numpy as np
 
 from index.errors import IndexDamaged
 from index.rowfile import RowFile
+from ingest.store import sha256_file, write_atomic
 
 EXACT = "flat"
 APPROXIMATE = "ivf_sq8"
@@ -42,34 +41,6 @@ def _single_thread(faiss: Any) -> Iterator[None]:
         yield
     finally:
         faiss.omp_set_num_threads(previous)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make renames inside `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Have `write` fill a temporary file in the same folder, fsync it, then rename it over `path`."""
-    tmp = path.with_name(f".tmp-{path.name}")  # same suffix, so writers that add one (np.save) do not
-    write(tmp)
-    with tmp.open("rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 def _save_npy(array: np.ndarray) -> Callable[[Path], None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.chunking import Chunker, ChunkingSpec, is_atomic_line, split_sentences
+from index.chunking import Chunker, ChunkingSpec, is_atomic_line
 from ingest.models import DocKind, Document, Page, Section
 from ingest.parse.pdf import parse_pdf
 from tests.support.index_support import minilm, paper, readme
@@ -98,16 +98,6 @@ def test_a_table_row_too_long_for_the_model_is_the_one_thing_split() -> None:
     chunks = small.chunk(paper("1", "T", [row]))
     assert len(chunks) > 1
     assert max(small.count(c.text) for c in chunks) <= 62
-
-
-def test_sentences_split_in_english_and_chinese() -> None:
-    text = "First sentence here. Second one follows! " + CHINESE
-    sentences = split_sentences(text)
-    assert "".join(sentences) == text
-    assert [s.strip() for s in sentences][:2] == ["First sentence here.", "Second one follows!"]
-    assert [s for s in sentences if "。" in s or "！" in s or "？" in s] == [
-        "流水线并行把模型的层切分到多个设备上。", "每个设备保存一个阶段！",
-        "微批次依次流过各个阶段，设备因此可以同时工作？"]
 
 
 @pytest.mark.slow  # the real embedding model

@@ -306,6 +306,18 @@ def test_a_pdf_with_little_text_is_stored_but_flagged(store: LibraryStore, sourc
     assert stored is not None and stored.status_reason.startswith("low text") and len(stored.pages) == 3
 
 
+def test_the_parser_and_the_pipeline_share_one_low_text_floor(store: LibraryStore, sources: Sources,
+                                                              web: FakeWeb) -> None:
+    # About 250 characters a page: under the one floor (300), so the parser warns and the pipeline flags alike.
+    words = "alpha hotel oscar victor charlie juliet quebec xray echo lima sierra zulu golf november".split()  # noqa: SIM905
+    pages = [" ".join(words[(i * 3 + n) % len(words)] for i in range(40)) for n in range(2)]  # no running lines
+    web.add_paper("2101.00006", "Half scans", make_pdf(pages, footer_page_numbers=False))
+    add_items(["2101.00006"], store, sources)
+    stored = store.get("paper:2101.00006")
+    assert stored is not None and stored.status_reason.startswith("low text")
+    assert "far fewer characters than pages suggest" in stored.meta.get("warnings", "")
+
+
 def test_a_renamed_repository_is_followed_and_noted(store: LibraryStore, sources: Sources, web: FakeWeb) -> None:
     web.rename_repo("Ying1123/FlexGen", "FMInference/FlexGen")
     (result,) = add_items(["Ying1123/FlexGen"], store, sources).results

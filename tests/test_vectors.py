@@ -15,7 +15,7 @@ from index.chunking import ChunkingSpec
 from index.errors import IndexDamaged, IndexMissing, ModelMismatch
 from index.manifest import DENSE, IndexSpec, load_vectors, prepare_generation, write_manifest
 from index.rowfile import RowFile
-from index.vectors import APPROXIMATE, EXACT, build_index, exact_top_ids, load_index, write_atomic
+from index.vectors import APPROXIMATE, EXACT, build_index, exact_top_ids, load_index
 from tests.support.index_support import OtherModel, minilm
 
 
@@ -139,21 +139,6 @@ def test_an_approximate_index_reuses_its_quantiser_while_the_size_fits(base: np.
     new = old.changed(np.arange(100), np.arange(10_000, 10_050), vectors[:50], ann_threshold=1_000)
     assert new.kind == APPROXIMATE and new.params["trained_on"] == old.params["trained_on"]
     assert new.search(vectors[0], 1)[0][0] == 10_000
-
-
-def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
-    target = tmp_path / "manifest.json"
-    target.write_text("old")
-
-    def broken(path: Path) -> None:
-        path.write_text("half")
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        write_atomic(target, broken)
-    assert target.read_text() == "old"
-    write_atomic(target, lambda path: path.write_text("new"))
-    assert target.read_text() == "new"
 
 
 def _generation(tmp_path: Path, base: np.ndarray, spec: IndexSpec) -> IndexState:

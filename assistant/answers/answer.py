@@ -15,9 +15,8 @@ from assistant.answers.language import detect_language, glossary_pairs
 from assistant.llm import ChatModel
 from assistant.models import Answer
 from index.models import Hit
-from ingest.guide import render_links
 from ingest.models import Document, Guide
-from ingest.text import split_sentences, terms
+from ingest.text import render_links, split_sentences, terms
 
 TokenCallback = Callable[[str], None]
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first

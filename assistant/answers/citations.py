@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from assistant.models import Citation
 from index.models import Chunk
-from ingest.text import split_sentences, terms
+from ingest.text import is_arxiv_id, split_sentences, terms
 
 # [1], [1, 2], [1][2], 【1】 and [1，2]: small models mix ASCII and fullwidth brackets.
 _KEYS = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
@@ -17,7 +17,6 @@ _CLAIM = re.compile(
     r"(?P<body>.+?(?:[.!?](?=\s|$|\[|【)|[。！？]|\n|$))(?P<keys>(?:\s*[\[【][\d\s,，、]+[\]】])*)", re.DOTALL
 )
 _REPEATED_KEYS = re.compile(r"(\[\d{1,3}(?:, \d{1,3})*\])(?:\s*\1)+")  # "[1] [1] [1]" says no more than "[1]"
-_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}")
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def cited_keys(text: str) -> list[int]:
 
 def source_url(chunk: Chunk, page: int | None) -> str | None:
     """A link a reader can open: the arXiv PDF at the page, or the repository's README."""
-    if chunk.kind == "paper" and _ARXIV_ID.fullmatch(chunk.source_id):
+    if chunk.kind == "paper" and is_arxiv_id(chunk.source_id):
         return f"https://arxiv.org/pdf/{chunk.source_id}" + (f"#page={page}" if page else "")
     if chunk.kind == "repo" and chunk.source_id.count("/") == 1:
         return f"https://github.com/{chunk.source_id}#readme"

@@ -12,16 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingest.models import Guide, Reference, RefKind
-from ingest.text import STOPWORDS, split_sentences, terms
+from ingest.text import QUESTION_WORDS, URL_RE, content_stopwords, split_sentences, terms
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*(?:\+\+|\+)?")
-_COMMON = STOPWORDS | frozenset(
-    "what how why which who when does do is are explain describe compare summarize summarise list give "  # noqa: SIM905 - a word list reads best as one string
-    "tell please according in on for with using a an of to if it as at by be name define find show state "
-    "discuss outline".split()
-)
 _SUFFIX = re.compile(r"(?:[-\s]?(?:v?\d+(?:\.\d+)?|xl|plus|turbo|large|small)|\+\+|\+)$", re.IGNORECASE)
-_LINK = re.compile(r"\(?https?://\S+")
 _PAPER_KINDS = (RefKind.ARXIV, RefKind.PDF_URL, RefKind.PAPER_TITLE, RefKind.GITHUB)
 # Words about the reading list itself: "what does the guide list under Pipeline Parallel" asks for the list
 # entries, so the guide naming them is the answer, not a bare mention beside the point.
@@ -41,6 +35,11 @@ class Coverage:
     adjacent: list[tuple[str, str]] = field(default_factory=list)  # (missing name, library title it follows)
 
 
+def _is_common(word: str) -> bool:
+    """A function word, a word about papers, or a word that shapes a question: never a name."""
+    return word in content_stopwords() or word in QUESTION_WORDS
+
+
 def distinctive_names(text: str) -> list[str]:
     """Names in a question: CamelCase, mixed case, with digits or ++, acronyms, capitalised rare words."""
     names = []
@@ -49,7 +48,7 @@ def distinctive_names(text: str) -> list[str]:
         mixed = any(c.isupper() for c in body[1:]) and any(c.islower() for c in body)
         digits = any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
         acronym = body.isupper() and len(body) >= 3
-        capital = body[:1].isupper() and body[1:].islower() and len(body) >= 4 and body.lower() not in _COMMON
+        capital = body[:1].isupper() and body[1:].islower() and len(body) >= 4 and not _is_common(body.lower())
         if mixed or digits or acronym or capital or token.endswith("+"):
             names.append(token)
     return list(dict.fromkeys(names))
@@ -84,7 +83,7 @@ def _mentions(name: str, texts: Iterable[str]) -> bool:
 
 
 def _shares_a_term(text: str, context: set[str]) -> bool:
-    lowered = _LINK.sub(" ", text).lower()
+    lowered = URL_RE.sub(" ", text).lower()
     return any(t in lowered or (len(t) >= 6 and t[:5] in lowered) for t in context)
 
 

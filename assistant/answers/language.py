@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from ingest.text import CJK_CHAR
+
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*")
 
 
 def detect_language(text: str, default: str = "en") -> str:
     """'zh' when Chinese characters carry the text, else 'en'; `default` for text with neither."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK_CHAR.findall(text))
     words = len(_LATIN_WORD.findall(text))
     if cjk == 0 and words == 0:
         return default

@@ -10,7 +10,6 @@ import atexit
 import base64
 import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, distribution
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import BackendUnavailable, ModelMissing
+from ingest.store import sha256_file, write_atomic, write_text_atomic
 
 _BLOCK = 1 << 20  # 1 MiB reads: hashing speed levels off above this
 
@@ -83,15 +83,6 @@ def locate_parts(model: PackagedModel = PACKAGED) -> list[Part]:
     return found
 
 
-def sha256_file(path: Path) -> str:
-    """The hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _stamp_path(path: Path) -> Path:
     return path.with_name(path.name + ".sha256.json")
 
@@ -107,7 +98,7 @@ def verified_hash(path: Path) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no stamp or an unreadable one: hash again
     digest = sha256_file(path)
-    stamp.write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}), "utf-8")
+    write_text_atomic(stamp, json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}))
     return digest
 
 
@@ -130,19 +121,21 @@ def assemble(models_dir: Path, model: PackagedModel = PACKAGED) -> Path:
         return target
     parts = locate_parts(model)
     models_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    total, damaged = hashlib.sha256(), []
-    with tmp.open("wb") as out:
-        for part in parts:
-            if not _copy_part(part, out, total):
-                damaged.append(part.number)
-    if damaged or total.hexdigest() != model.sha256:
-        tmp.unlink()
-        where = f" in part(s) {', '.join(map(str, damaged))}" if damaged else ""
-        which = damaged or [p.number for p in parts]
-        raise ModelMissing(f"The packaged model is damaged (sha256 mismatch{where}). "
-                           f"Fix: {model.pip_command(which, reinstall=True)}")
-    os.replace(tmp, target)  # atomic: a crash never leaves a half file under the real name
+
+    def concatenate(tmp: Path) -> None:
+        # Raising here makes write_atomic drop the half file: a damaged model never gets the real name.
+        total, damaged = hashlib.sha256(), []
+        with tmp.open("wb") as out:
+            for part in parts:
+                if not _copy_part(part, out, total):
+                    damaged.append(part.number)
+        if damaged or total.hexdigest() != model.sha256:
+            where = f" in part(s) {', '.join(map(str, damaged))}" if damaged else ""
+            which = damaged or [p.number for p in parts]
+            raise ModelMissing(f"The packaged model is damaged (sha256 mismatch{where}). "
+                               f"Fix: {model.pip_command(which, reinstall=True)}")
+
+    write_atomic(target, concatenate)
     _stamp_path(target).unlink(missing_ok=True)
     verified_hash(target)  # writes the stamp from a hash we just proved, so it is cheap next time
     return target

@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ingest.text import CJK_RUN
+
 # Words keep "c++", "6.824" and "gpt-3"'s parts; Chinese is kept as runs of ideographs.
 _WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*\+*")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _GLOSSARY_SPLIT = re.compile(r"\s*(?:[,，/、;；]|\bor\b)\s*")
 
 Unit = tuple[str, int]  # ("w", word position) or ("c", character position) in the text
@@ -50,7 +51,7 @@ class Keyword:
     def of(cls, keyword: str) -> Keyword:
         """Split `keyword`."""
         lowered = keyword.lower()
-        return cls(tuple(_stem(w) for w in _WORD.findall(lowered)), tuple(_CJK_RUN.findall(lowered)))
+        return cls(tuple(_stem(w) for w in _WORD.findall(lowered)), tuple(CJK_RUN.findall(lowered)))
 
     def __bool__(self) -> bool:
         return bool(self.words or self.runs)

@@ -1,7 +1,6 @@
 """Reading guides: lines, headings and bullets to a taxonomy of references (`load_guide`)."""
 
-from ingest.guide.labels import render_links
 from ingest.guide.lines import joined_lines
 from ingest.guide.loader import load_guide, read_repaired
 
-__all__ = ["joined_lines", "load_guide", "read_repaired", "render_links"]
+__all__ = ["joined_lines", "load_guide", "read_repaired"]

@@ -5,27 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Markdown links, with an optional "title" after the target: [text](target "title").
-LINK_RE = re.compile(r"\[([^\[\]]*)\]\(\s*([^()\s]*)(?:\s+\"[^\"]*\")?\s*\)")
-# A bare URL ends at whitespace, a bracket, a quote or CJK punctuation.
-URL_RE = re.compile(r"https?://[^\s<>\"'()\[\]{}（）【】《》，。、；！？]+")
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from ingest.text import URL_RE, has_cjk, render_links
+
 # A label ending in a parenthetical, ASCII or fullwidth: "数据并行 (Data Parallel)".
 _PAIR_RE = re.compile(r"^(?P<outer>.+?)\s*[（(](?P<inner>[^（）()]+)[)）]$")
 _ENUMERATION_RE = re.compile(r"^\d{1,2}\s*[.、)]\s*")  # "4. 大模型…" numbers a section, it is not the term
 _EMPHASIS_RE = re.compile(r"\*\*|__|~~|`")
 _TRAILING_COLON_RE = re.compile(r"\s*[:：]\s*$")
 _SLUG_MAX = 60  # long labels would make unwieldy ids; the prefix is distinctive enough
-
-
-def has_cjk(text: str) -> bool:
-    """Whether the text contains a Chinese ideograph."""
-    return bool(_CJK_RE.search(text))
-
-
-def render_links(text: str) -> str:
-    """The text with each Markdown link replaced by its link text, as a reader sees it."""
-    return LINK_RE.sub(lambda m: m.group(1), text)
 
 
 def _is_decoration(char: str) -> bool:

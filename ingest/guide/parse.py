@@ -5,17 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ingest.guide.labels import LINK_RE, clean_label, has_cjk, render_links, slugify, split_bilingual
+from ingest.guide.labels import clean_label, slugify, split_bilingual
 from ingest.guide.lines import Line, LineKind
 from ingest.guide.refs import Mention, leftover_text, line_mentions, title_list_kind, title_mentions
 from ingest.models import RefKind, TaxonomyNode
+from ingest.text import CJK_CHARS, LINK_RE, has_cjk, render_links
 
 MAX_LABEL = 80  # a longer bullet is a sentence of prose, not a topic
 MAX_PLAIN_HEADING = 60  # a plain line longer than this is a paragraph even when a list follows
 # "AI：人工智能得益于…" and "Operating system: the kernel…" name the topic before the colon.
 _TOPIC_COLON_RE = re.compile(r"^(.{1,40}?)\s*[:：]\s*(.+)$")
 # A comma or full stop next to an ideograph joins clauses: Chinese prose, not a topic.
-_CLAUSE_RE = re.compile(r"[\u4e00-\u9fff][,，;；。]|[,，;；。]\s*[\u4e00-\u9fff]")
+_CLAUSE_RE = re.compile(rf"[{CJK_CHARS}][,，;；。]|[,，;；。]\s*[{CJK_CHARS}]")
 _PARENTHETICAL_RE = re.compile(r"[（(][^（）()]*[)）]")
 _SENTENCE_END = tuple(".!?,;。！？，；、")
 _COLON_END = (":", "：")

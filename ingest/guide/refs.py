@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ingest.guide.labels import LINK_RE, URL_RE, clean_label
+from ingest.guide.labels import clean_label
 from ingest.models import Reference, RefKind
+from ingest.text import ARXIV_ID, ARXIV_VERSION, LINK_RE, URL_RE
 
-# New-style (2104.07857) and old-style (cs/0112017, hep-th/9901001) arXiv identifiers.
-_ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})"
-_ARXIV_PATH_RE = re.compile(rf"^/(?:abs|pdf)/{_ARXIV_ID}(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
-_ARXIV_TEXT_RE = re.compile(rf"\barXiv:\s*{_ARXIV_ID}(?:v\d+)?", re.IGNORECASE)
+_ARXIV_PATH_RE = re.compile(rf"^/(?:abs|pdf)/({ARXIV_ID})(?:{ARXIV_VERSION})?(?:\.pdf)?/?$", re.IGNORECASE)
+_ARXIV_TEXT_RE = re.compile(rf"\barXiv:\s*({ARXIV_ID})(?:{ARXIV_VERSION})?", re.IGNORECASE)
 _BOOK_TITLE_RE = re.compile(r"《([^《》]+)》")
 _COURSE_WORDS = re.compile(r"课程|公开课|\bcourses?\b|\blectures?\b", re.IGNORECASE)
 _BOOK_WORDS = re.compile(r"教材|书|\bbooks?\b|\btextbooks?\b", re.IGNORECASE)

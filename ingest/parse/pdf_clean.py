@@ -6,11 +6,13 @@ import math
 import re
 from collections import Counter
 
+from ingest.text import ARXIV_ID, ARXIV_VERSION
+
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ft", "ﬆ": "st"})
 
 # The stamp arXiv prints up the left margin: "arXiv:2205.14135v2  [cs.LG]  23 Jun 2022".
 ARXIV_STAMP = re.compile(
-    r"arXiv:(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?\s+"
+    rf"arXiv:(?P<id>{ARXIV_ID})(?P<version>{ARXIV_VERSION})?\s+"
     r"\[[\w.-]+\]\s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}"
 )
 _PAGE_NUMBER = re.compile(r"(?i)(page\s*)?(\d{1,4}|[ivxlc]{1,6})(\s*(of|/)\s*\d{1,4})?")

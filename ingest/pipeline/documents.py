@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from ingest.errors import PdfUnreadable
 from ingest.guide import joined_lines
 from ingest.models import DocKind, DocStatus, Document, Guide, Page, Reference, RefKind, Section, TaxonomyNode
-from ingest.parse import ParsedMarkdown, ParsedPdf
+from ingest.parse import LOW_TEXT_CHARS_PER_PAGE, ParsedMarkdown, ParsedPdf
 from ingest.sources import ArxivPaper, FetchedRepo, RepoRef
 from ingest.store import now_iso
 
-# A page of a paper holds 2,000 to 5,000 characters; well under 200 a page means scans or figures only.
-LOW_TEXT_CHARS_PER_PAGE = 200
 GUIDE_SECTION_DEPTH = 2  # taxonomy headings kept as the guide document's sections
 GUIDE_MIN_SECTION_CHARS = 200  # a shorter guide section joins its neighbour under the heading they share
 

@@ -21,10 +21,10 @@ from typing import Any
 import msgpack
 
 from ingest.repair.lm import WordLM
+from ingest.text import CJK_CHARS
 
-_HAN = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # the ideographs of repair_lm.is_ideograph
-_JIEBA_LINE = re.compile(rf"^([{_HAN}]+) ([1-9]\d*) ([a-z]+)$", re.MULTILINE)
-_HAN_LINE = re.compile(rf"^[{_HAN}]+$", re.MULTILINE)
+_JIEBA_LINE = re.compile(rf"^([{CJK_CHARS}]+) ([1-9]\d*) ([a-z]+)$", re.MULTILINE)
+_HAN_LINE = re.compile(rf"^[{CJK_CHARS}]+$", re.MULTILINE)
 
 
 def _package_dir(name: str) -> Path:

@@ -17,6 +17,8 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+from ingest.text import CJK_CHAR
+
 # A tag state is (tag, single-character word?); the HMM keys its states that way (S vs B/E).
 State = tuple[str, bool]
 HmmState = tuple[str, str]  # (B, M, E or S: place in the word, part-of-speech tag)
@@ -139,9 +141,8 @@ def end_logp(prev: State) -> float:
 
 
 def is_ideograph(ch: str) -> bool:
-    """Whether ch is a CJK unified or compatibility ideograph."""
-    cp = ord(ch)
-    return 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3134F
+    """Whether ch is a Chinese ideograph (ingest.text's ranges)."""
+    return CJK_CHAR.fullmatch(ch) is not None
 
 
 def is_emoji(ch: str) -> bool:

@@ -11,17 +11,16 @@ from lxml import etree
 
 from ingest.errors import FetchError, InputError, SourceNotFound
 from ingest.sources.http import CachePolicy, HttpClient, require_ok
+from ingest.text import ARXIV_ID
 
 # Why not the `arxiv` package: its Client fetches with its own requests session, so it would skip our host
 # allow-list, shared pacing, raw cache and size limit, and its Atom parser is private (arxiv._feed). The
 # answer is a small, documented Atom document, read here with lxml:
 # https://info.arxiv.org/help/api/user-manual.html#_details_of_atom_results_returned
 
-_NEW_ID = r"\d{4}\.\d{4,5}"  # 0704.0001 onwards; five digits from 1501
-_OLD_ID = r"[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}"  # hep-th/9901001, math.GT/0309136
-_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?")
+_ID = re.compile(rf"(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?")
 _URL = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<rest>[^?#]+?)(?:\.pdf)?/?(?:[?#].*)?")
-_ENTRY_ID = re.compile(rf"arxiv\.org/abs/(?P<id>{_NEW_ID}|{_OLD_ID})v(?P<version>\d+)$")
+_ENTRY_ID = re.compile(rf"arxiv\.org/abs/(?P<id>{ARXIV_ID})v(?P<version>\d+)$")
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
 TITLE_MATCH = 0.85  # difflib ratio between normalised titles that counts as the same paper
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 from ingest.errors import StorageError
 from ingest.models import CitationLink, DocKind, DocStatus, Document, Page, Section
 from ingest.sources import CachedBody
+from ingest.store.files import write_bytes_atomic
 from ingest.store.migrations import MIGRATIONS
 from ingest.store.schema import migrate
 
@@ -235,9 +235,7 @@ class LibraryStore:
         target = self.cache_dir / relative
         with self._writing():
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".part")
-            partial.write_bytes(body)
-            os.replace(partial, target)
+            write_bytes_atomic(target, body)
             with self.transaction() as db:
                 db.execute("INSERT OR REPLACE INTO raw_cache (url, file, sha256, size, etag, content_type, fetched_at)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?)", (url, relative, hashlib.sha256(body).hexdigest(),

@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from ingest.errors import InputError, PdfUnreadable, StorageError
+from ingest.store import write_bytes_atomic
 
 PDF_MAGIC = b"%PDF-"
 # A PDF may start after a little junk (some writers emit a BOM or a header); readers look in the first KiB.
@@ -47,9 +48,7 @@ def store_upload(home: Path, name: str, data: bytes, max_mb: float) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
-            partial = target.with_suffix(".part")
-            partial.write_bytes(data)
-            partial.replace(target)  # a reader never sees half a file
+            write_bytes_atomic(target, data)  # a reader never sees half a file
     except OSError as exc:
         raise StorageError(f"Cannot write {target} ({exc.strerror}); check that {target.parent} is writable.") from exc
     return target

@@ -31,6 +31,7 @@ from assistant.plans import (
 from ingest.errors import StorageError
 from ingest.models import DocKind, DocStatus, Guide
 from ingest.pipeline import reference_job
+from ingest.store import write_text_atomic
 from ui.services import Context
 from ui.services.answers import chat_model
 from ui.services.guides import load_guides
@@ -144,9 +145,7 @@ def save_plan(settings: Settings, plan: Plan) -> Path:
     path = folder / CURRENT
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_text(json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(partial, path)
+        write_text_atomic(path, json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2))
     except OSError as exc:
         raise StorageError(f"Cannot save the plan in {folder} ({exc.strerror or exc}); "
                            "check the data directory.") from exc
