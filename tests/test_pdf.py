@@ -255,7 +255,8 @@ def test_every_corpus_paper_has_an_outline_and_references(path: Path) -> None:
     assert titles[0] == "Abstract" and titles[1].startswith("1 ") and "References" in titles
     assert len(paper.references) >= 10
     assert paper.title and len(paper.authors) >= 3
-    assert paper.warnings == []
+    # pypdf's notes on cross-references it repaired (FlashAttention's PDF has two) are kept, not content problems.
+    assert [w for w in paper.warnings if not w.startswith("pypdf reported:")] == []
 
 
 def test_what_pypdf_repairs_is_kept_as_a_warning_not_logged(caplog: pytest.LogCaptureFixture) -> None:
