@@ -16,6 +16,7 @@ from index.errors import IndexDamaged, IndexMissing, ModelMismatch
 from index.indexer import reindex, sync_index
 from index.retriever import HybridRetriever
 from index.search import Searcher, SearchOptions, Weights
+from index.snippets import with_snippets
 from ingest.models import Page
 from ingest.store.library import LibraryStore
 from tests.support.index_support import (
@@ -43,18 +44,6 @@ class Counting(Delegating):
         return super().embed_batch(texts)
 
 
-class DictTranslator:
-    """A fake translator outside the unit: known sentences from a dictionary, and the calls it got."""
-
-    def __init__(self, table: dict[str, str]) -> None:
-        self.table = table
-        self.calls: list[tuple[str, str]] = []
-
-    def translate(self, text: str, target: str) -> str:
-        self.calls.append((text, target))
-        return self.table.get(text, text)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> LibraryStore:
     return stored_library(tmp_path)
@@ -72,10 +61,13 @@ def _open(store: LibraryStore, index_dir: Path, **options: object) -> Searcher:
 def test_search_finds_the_page_that_answers(store: LibraryStore, index_dir: Path) -> None:
     report = sync_index(store, minilm(), index_dir=index_dir)
     assert (report.added, report.chunks_total, report.generation, report.approximate) == (3, 6, 1, False)
-    hit = _open(store, index_dir).search(BUBBLE, 3)[0]
+    searcher = _open(store, index_dir)
+    hit = searcher.search(BUBBLE, 3)[0]
     assert (hit.chunk.doc_id, hit.chunk.page_start) == ("paper:1811.06965", 2)
     assert set(hit.ranks) == {"dense", "bm25"} and hit.score > 0
-    assert "**micro-batches**" in hit.snippet and "**bubble overhead**" in hit.snippet
+    assert hit.snippet == ""  # snippets are made where hits are shown, not in every search
+    shown = with_snippets([hit], searcher.query(BUBBLE))[0]
+    assert "**micro-batches**" in shown.snippet and "**bubble overhead**" in shown.snippet
 
 
 def test_only_new_or_changed_documents_are_embedded(store: LibraryStore, index_dir: Path) -> None:
@@ -124,14 +116,17 @@ def test_a_chinese_question_finds_the_english_page_through_the_glossary(store: L
     assert "bm25" in hit.ranks  # the glossary's "gradient checkpointing" matched the English text
 
 
-def test_a_translator_gets_chinese_questions_only(store: LibraryStore, index_dir: Path) -> None:
+def test_a_translation_added_to_a_chinese_query_reaches_the_english_model(store: LibraryStore,
+                                                                           index_dir: Path) -> None:
     sync_index(store, minilm(), index_dir=index_dir)
-    question = "气泡开销有多大？"
-    translator = DictTranslator({question: BUBBLE})
-    searcher = _open(store, index_dir, translator=translator)
-    assert searcher.search(question, 1)[0].chunk.page_start == 2
-    searcher.search(BUBBLE, 1)
-    assert translator.calls == [(question, "en")]
+    searcher = _open(store, index_dir)
+    query = searcher.query("气泡开销有多大？")
+    assert "dense" not in {r for h in searcher.search(query, 3) for r in h.ranks}
+    translated = query.translated(BUBBLE)
+    assert (translated.original, translated.translation) == ("气泡开销有多大？", BUBBLE)
+    hit = searcher.search(translated, 1)[0]
+    assert hit.chunk.page_start == 2 and "dense" in hit.ranks
+    assert searcher.query(BUBBLE, translation="ignored").translation == ""  # only Chinese questions carry one
 
 
 def test_the_multilingual_ranking_lets_languages_meet(store: LibraryStore, index_dir: Path) -> None:
@@ -148,8 +143,8 @@ def test_the_english_model_sees_only_english(store: LibraryStore, index_dir: Pat
     hits = _open(store, index_dir, glossary=SMALL_GLOSSARY).search("怎样安装", 3)
     assert hits[0].chunk.heading_path == "安装 > pip"
     assert all(set(h.ranks) == {"bm25"} for h in hits)  # glossary terms go to BM25, not to the English model
-    translated = _open(store, index_dir, translator=DictTranslator({"怎样安装": "how to install"}))
-    assert "dense" in translated.search("怎样安装", 3)[0].ranks
+    searcher = _open(store, index_dir)
+    assert "dense" in searcher.search(searcher.query("怎样安装", "how to install"), 3)[0].ranks
 
 
 def test_another_model_is_a_mismatch_until_reindexed(store: LibraryStore, index_dir: Path) -> None:
