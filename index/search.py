@@ -20,6 +20,7 @@ from index.manifest import CROSSLINGUAL, DENSE, IndexSpec, load_vectors
 from index.models import Chunk, Hit
 from index.query import Query, make_query
 from index.vectors import VectorIndex
+from ingest.errors import InputError
 from ingest.store import LibraryStore
 
 NAMED = "named"
@@ -30,7 +31,10 @@ RRF, SCORES = "rrf", "scores"
 # 47-paper dev library): rare enough that holding it says which passage the question is about.
 RARE_SHARE = 0.01
 _SHORT_TITLE_WORDS = 2  # a title this short is the document's name ("vLLM", "FlashAttention notes")
-COMMON_NAME_SHARE = 0.05  # a name held by more of the other documents' chunks is a common word
+# A lower-case name held by more of the other documents' chunks than this share (and than a few link lists'
+# worth) is a common word.
+COMMON_NAME_SHARE = 0.05
+COMMON_NAME_MIN = 5
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Searcher:
         self.vectors = vectors
         self.embedders = embedders
         self.options = options or SearchOptions()
+        self.scope: frozenset[str] = frozenset()  # document ids every search is limited to (none: all)
         self.bm25 = Bm25Index(np.array([c.vec_id for c in chunks], dtype=np.int64), [c.terms for c in chunks])
         self.papers = named_documents(chunks)
 
@@ -105,6 +110,17 @@ class Searcher:
         other.options = options
         return other
 
+    def scoped(self, doc_ids: Collection[str]) -> Searcher:
+        """The same loaded index, every search limited to these documents (`readpath ask --doc`); an id the
+        index does not hold is an InputError naming it."""
+        unknown = sorted(set(doc_ids) - {c.doc_id for c in self.chunks.values()})
+        if unknown:
+            raise InputError(f"No indexed document {', '.join(map(repr, unknown))}: `readpath library` lists the "
+                             f"ids (run `readpath index` after adding a document).")
+        other = copy.copy(self)
+        other.scope = frozenset(doc_ids)
+        return other
+
     def __len__(self) -> int:
         return len(self.chunks)
 
@@ -119,7 +135,7 @@ class Searcher:
         query = self.query(query) if isinstance(query, str) else query
         if not query.original or k <= 0:
             return []
-        allowed = self._allowed(kinds, topics, doc_ids)
+        allowed = self._allowed(kinds, topics, doc_ids or self.scope)
         rankings = self.rankings(query, max(self.options.candidates, 4 * k), allowed)
         fused = self._fuse(rankings)
         if self.options.exact_match:
@@ -210,7 +226,7 @@ def document_names(chunk: Chunk) -> set[str]:
     """The names a question may call a document by: a title's part before a colon ("GShard: Scaling ..."),
     a short title ("vLLM"), a repository's name ("vllm-project/vllm" -> "vllm"), a local file's stem."""
     names = {chunk.title.split(":", 1)[0].strip()} if ":" in chunk.title else set()
-    if len(chunk.title.split()) <= _SHORT_TITLE_WORDS:
+    if len(chunk.title.split()) <= _SHORT_TITLE_WORDS and "/" not in chunk.title:  # not "owner/repo": its name is
         names.add(chunk.title.strip())
     if chunk.kind == "repo":
         names.add(chunk.source_id.rsplit("/", 1)[-1])
@@ -245,7 +261,8 @@ def named_documents(chunks: Collection[StoredChunk]) -> list[tuple[re.Pattern[st
             # "examples"): many other documents' passages holding it say it is one.
             if pattern.flags & re.IGNORECASE:
                 words = set(tokenize(name))
-                if sum(words <= set(stored.terms) for stored in others) > COMMON_NAME_SHARE * len(others):
+                used = sum(words <= set(stored.terms) for stored in others)
+                if used > max(COMMON_NAME_MIN, COMMON_NAME_SHARE * len(others)):
                     continue
             out.append((pattern, by_doc[doc_id]))
     return out

@@ -17,7 +17,8 @@ from index.indexer import reindex, sync_index
 from index.retriever import HybridRetriever
 from index.search import Searcher, SearchOptions, Weights
 from index.snippets import with_snippets
-from ingest.models import Page
+from ingest.errors import InputError
+from ingest.models import DocKind, Document, Page
 from ingest.store.library import LibraryStore
 from tests.support.index_support import (
     SMALL_GLOSSARY,
@@ -230,3 +231,60 @@ def test_a_question_naming_a_paper_gets_that_papers_own_passage_first(tmp_path: 
     # Filtered to the README, the named paper has no passage left to rank: the README is still found.
     only_repo = _open(store, tmp_path / "index").search(question, 1, kinds=["repo"])
     assert only_repo[0].chunk.doc_id == "repo:example/awesome-moe" and "named" not in only_repo[0].ranks
+
+
+def _kitchen_library() -> list[Document]:
+    """A paper defining random kitchen sinks, ten recipe pages about kitchen sinks the embeddings prefer, and
+    enough other pages (over 100 chunks) for a word to be rare."""
+    kernel = paper("0000.00001", "Kernel Approximations", [
+        "Random kitchen sinks approximate a kernel machine: the inputs are projected onto random Fourier "
+        "features and a linear model is trained on them."])
+    recipes = paper("0000.00002", "Recipes", [
+        f"What is the kitchen sink approach? In recipe {i} it means everything left in the kitchen goes in."
+        for i in range(10)])
+    topics = ["pipeline stages", "learning rates", "GPU memory", "attention heads", "batch sizes", "tokenizers",
+              "checkpoints", "optimizers", "datasets", "loss curves", "quantization", "schedulers"]
+    filler = paper("0000.00003", "Field Notes", [
+        f"Note {i} on {topics[i % len(topics)]}: run {i} changed the {topics[(i * 5) % len(topics)]} setting "
+        f"and measured {i * 3} units." for i in range(100)])
+    return [kernel, recipes, filler]
+
+
+def test_an_exact_match_of_a_rare_term_keeps_its_top_5_place(tmp_path: Path) -> None:
+    store = stored_library(tmp_path, _kitchen_library())
+    sync_index(store, minilm(), index_dir=tmp_path / "index")
+    question = "What is the Random Kitchen Sink approach?"
+    # BM25 weighed next to nothing: the fusion is the embedding's, which prefers the recipes.
+    weights = Weights(dense=1.0, bm25=0.001, crosslingual=0, named=0)
+    without = _open(store, tmp_path / "index", weights=weights, exact_match=False).search(question, 5)
+    kept = _open(store, tmp_path / "index", weights=weights).search(question, 5)
+    assert "paper:0000.00001" not in {h.chunk.doc_id for h in without}
+    assert [h.chunk.doc_id for h in kept][:4] == [h.chunk.doc_id for h in without][:4]
+    assert kept[4].chunk.doc_id == "paper:0000.00001" and kept[4].ranks["bm25"] == 1
+    # A library too small for any word to be rare changes nothing.
+    small = stored_library(tmp_path / "small", _kitchen_library()[:2])
+    sync_index(small, minilm(), index_dir=tmp_path / "small" / "index")
+    searcher = _open(small, tmp_path / "small" / "index", weights=weights)
+    assert searcher.bm25.rare(searcher.query(question).terms, 0.01) == {}
+
+
+def test_a_scoped_searcher_searches_one_document_and_names_an_unknown_one(store: LibraryStore,
+                                                                         index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    scoped = _open(store, index_dir).scoped(["paper:1604.06174"])
+    assert {h.chunk.doc_id for h in scoped.search(BUBBLE, 5)} == {"paper:1604.06174"}
+    with pytest.raises(InputError, match=r"paper:9999\.99999.*readpath library"):
+        _open(store, index_dir).scoped(["paper:9999.99999"])
+
+
+def test_a_local_file_is_named_by_its_file_name(tmp_path: Path) -> None:
+    notes = Document(doc_id="file:/notes/flexgen.md", kind=DocKind.FILE, source_id="/notes/flexgen.md",
+                     title="Offloading notes", pages=[Page(1, "The schedule is found by a linear program over "
+                                                             "where weights, activations and cache live.")])
+    lists = readme("example/awesome-offload", {
+        "Tools": "- flexgen: offloading for throughput\n- flexgen examples\n- flexgen benchmarks",
+        "Papers": "- ZeRO-Infinity: offloading to NVMe"})
+    store = stored_library(tmp_path, [notes, lists])
+    sync_index(store, minilm(), index_dir=tmp_path / "index")
+    hit = _open(store, tmp_path / "index").search("How does FlexGen decide where to store tensors?", 1)[0]
+    assert hit.chunk.doc_id == "file:/notes/flexgen.md" and "named" in hit.ranks

@@ -54,14 +54,16 @@ def _guides() -> list[Guide]:
         return []  # no readable seed guide: answers still work, without glossary or suggestions
 
 
-def assistant(ctx: Context, backend: str | None = None) -> Assistant:
-    """An Assistant over the current index (rebuilt per call: the searcher changes after indexing)."""
+def assistant(ctx: Context, backend: str | None = None, doc_ids: Sequence[str] = ()) -> Assistant:
+    """An Assistant over the current index (rebuilt per call: the searcher changes after indexing), its
+    retrieval limited to `doc_ids` when given."""
     settings = ctx.settings
     model = chat_model(ctx, backend)
     translator = ctx.get(TRANSLATOR.of(backend or settings.llm_backend))
     # Retrieval never waits for the model's translation (a Chinese question is searched by its glossary
     # terms, jieba words and the multilingual ranking: docs/benchmarks.md, "Chinese without waiting").
     retriever = search_service.searcher(ctx)
+    retriever = retriever.scoped(doc_ids) if doc_ids else retriever
     store = open_store(ctx)
     titles = {s.doc_id: s.title for s in store.summaries(status=DocStatus.OK)}
     passages = settings.answer_passages
@@ -72,11 +74,11 @@ def assistant(ctx: Context, backend: str | None = None) -> Assistant:
 
 
 def ask(ctx: Context, question: str, history: Sequence[tuple[str, str]] | None = None, backend: str | None = None,
-        stream_callback: TokenCallback | None = None) -> Answer:
-    """A cited answer from the library, streamed through `stream_callback` as it is written."""
+        stream_callback: TokenCallback | None = None, doc_ids: Sequence[str] = ()) -> Answer:
+    """A cited answer from the library (or from the documents `doc_ids`), streamed through `stream_callback`."""
     if not question.strip():
         raise InputError("Ask a question: the text is empty.")
-    return assistant(ctx, backend).ask(question.strip(), history=history, on_token=stream_callback)
+    return assistant(ctx, backend, doc_ids).ask(question.strip(), history=history, on_token=stream_callback)
 
 
 def warm_up(ctx: Context, backend: str | None = None) -> None:
