@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from index.lexical import has_cjk
 from index.models import Hit
-from index.search import Searcher, SearchOptions, Weights
+from index.search import RRF, Searcher, SearchOptions, Weights
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,14 @@ def recall_at_k(searcher: Searcher, questions: Sequence[Question], k: int = 5, *
 
 
 def variants(base: SearchOptions, glossary: Mapping[str, str]) -> dict[str, Variant]:
-    """The configurations compared: each ranking alone, hybrid, and the cross-lingual candidates (a), (b), (c)."""
+    """The configurations compared: the fusion before, each ranking alone, hybrid, and the cross-lingual
+    candidates (a), (b), (c); "translator" ones give each Chinese question its labelled English twin."""
     w = base.weights
     plain = replace(base, glossary={})
     return {
+        "RRF 1:1:1, no exact-match rule (before)": Variant(replace(base, weights=replace(w, dense=1, bm25=1,
+                                                                                         crosslingual=1, named=2),
+                                                                   fusion=RRF, exact_match=False)),
         "dense only": Variant(replace(base, weights=Weights(dense=w.dense, bm25=0, crosslingual=0, named=0))),
         "bm25 only": Variant(replace(base, weights=Weights(dense=0, bm25=w.bm25, crosslingual=0, named=0))),
         "hybrid, no cross-lingual help": Variant(replace(plain, weights=replace(w, crosslingual=0))),
