@@ -113,10 +113,10 @@ def reindex(ctx: Context, progress: Progress | None = None) -> IndexReport:
 
 
 def search(ctx: Context, question: str | Query, *, k: int | None = None, kinds: Collection[str] | None = None,
-           topics: Collection[str] | None = None, doc_ids: Collection[str] | None = None,
-           snippets: bool = True) -> list[Hit]:
-    """The best passages for a question, with highlighted snippets unless `snippets` is False."""
+           topics: Collection[str] | None = None, doc_ids: Collection[str] | None = None) -> list[Hit]:
+    """The best passages for a question, to be shown: each with its highlighted snippet (the assistant
+    searches through `searcher(ctx)` and gets none)."""
     found = searcher(ctx)
     asked = query(ctx, question) if isinstance(question, str) else question
     hits = found.search(asked, k or ctx.settings.top_k, kinds=kinds, topics=topics, doc_ids=doc_ids)
-    return with_snippets(hits, asked) if snippets else hits
+    return with_snippets(hits, asked)
