@@ -160,9 +160,14 @@ class Searcher:
         if weights.named > 0 and (named := self._named(f"{query.original} {query.translation}", allowed)) is not None:
             # A question naming a paper is first about that paper: README link lists and other papers that
             # mention the name would otherwise outrank it (BM25 favours short chunks that repeat a name).
-            space, text = (DENSE, query.dense_text) if query.dense_text else (CROSSLINGUAL, query.original)
-            if space in self.vectors:
-                out[NAMED] = self._dense(space, text, n, named)
+            if query.dense_text:
+                out[NAMED] = self._dense(DENSE, query.dense_text, n, named)
+            else:
+                # A Chinese question without its translation: within one paper the multilingual model tells
+                # passages apart worse than the question's glossary terms do (the paper's pages all share
+                # its subject); its ranking is the fallback when no term matches.
+                out[NAMED] = self.bm25.search(query.terms, n, named) or (
+                    self._dense(CROSSLINGUAL, query.original, n, named) if CROSSLINGUAL in self.vectors else [])
         return out
 
     def _named(self, query: str, allowed: np.ndarray | None) -> np.ndarray | None:
