@@ -31,10 +31,7 @@ RRF, SCORES = "rrf", "scores"
 # 47-paper dev library): rare enough that holding it says which passage the question is about.
 RARE_SHARE = 0.01
 _SHORT_TITLE_WORDS = 2  # a title this short is the document's name ("vLLM", "FlashAttention notes")
-# A lower-case name held by more of the other documents' chunks than this share (and than a few link lists'
-# worth) is a common word.
-COMMON_NAME_SHARE = 0.05
-COMMON_NAME_MIN = 5
+COMMON_WORD_ZIPF = 3.0  # wordfreq's scale: 3 is once per million words ("server" 4.5, "megatron" 2.8, "vllm" 0)
 
 
 @dataclass(frozen=True)
@@ -249,28 +246,25 @@ def name_pattern(name: str) -> re.Pattern[str]:
 
 
 def named_documents(chunks: Collection[StoredChunk]) -> list[tuple[re.Pattern[str], list[int]]]:
-    """For each document with a name (see `document_names`) that other documents seldom use: the name's
-    pattern and the vector ids of the document's chunks."""
+    """For each document with a name (see `document_names`): the name's pattern and the vector ids of the
+    document's chunks. A name written in lower case matches in any case, so it must not be made of common
+    English words ("server", "transformers", "paper-reading" are words; "vllm", "llm-action" are names)."""
     by_doc: dict[str, list[int]] = {}
     names: dict[str, set[str]] = {}
     for stored in chunks:
         by_doc.setdefault(stored.chunk.doc_id, []).append(stored.vec_id)
         if stored.chunk.doc_id not in names:
             names[stored.chunk.doc_id] = document_names(stored.chunk)
-    out = []
-    for doc_id, doc_names in names.items():
-        others = [stored for stored in chunks if stored.chunk.doc_id != doc_id] if doc_names else []
-        for name in doc_names:
-            pattern = name_pattern(name)
-            # A lower-case name matches in any case, so it must not be a common word ("transformers",
-            # "examples"): many other documents' passages holding it say it is one.
-            if pattern.flags & re.IGNORECASE:
-                words = set(tokenize(name))
-                used = sum(words <= set(stored.terms) for stored in others)
-                if used > max(COMMON_NAME_MIN, COMMON_NAME_SHARE * len(others)):
-                    continue
-            out.append((pattern, by_doc[doc_id]))
-    return out
+    return [(pattern, by_doc[doc_id]) for doc_id, doc_names in names.items() for name in sorted(doc_names)
+            if not ((pattern := name_pattern(name)).flags & re.IGNORECASE and _common_words(name))]
+
+
+def _common_words(name: str) -> bool:
+    """True when every part of the name is a common English word (Zipf frequency of at least 3: once in a
+    million words or more)."""
+    from wordfreq import zipf_frequency  # loads its tables (a third of a second): only for lower-case names
+
+    return all(zipf_frequency(part, "en") >= COMMON_WORD_ZIPF for part in re.split(r"[-_\s.]+", name) if part)
 
 
 def _passes(chunk: Chunk, kinds: Collection[str] | None, topics: Collection[str] | None,

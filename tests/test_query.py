@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from index.catalog import StoredChunk
 from index.lexical import tokenize
 from index.models import Chunk
 from index.query import glossary_matches, make_query
-from index.search import document_names, name_pattern
+from index.search import document_names, name_pattern, named_documents
 
 GLOSSARY = {"流水线并行": "pipeline parallelism", "并行": "parallelism", "气泡": "bubble", "微批次": "micro-batch"}
 
@@ -65,3 +66,11 @@ def test_a_name_matches_whole_in_its_case_unless_written_in_lower_case() -> None
     assert vllm.search("How does vLLM page its cache?") and not vllm.search("vllmx")
     flash = name_pattern("flash-attention")
     assert flash.search("Flash attention tiles") and flash.search("FLASH_ATTENTION")
+
+
+def test_a_lower_case_name_made_of_common_words_names_nothing() -> None:
+    stored = [StoredChunk(i, _chunk("repo", source, source), ("x",))
+              for i, source in enumerate(["acme/server", "acme/paper-reading", "acme/vllm", "acme/llm-action"])]
+    names = {pattern.pattern for pattern, _ in named_documents(stored)}
+    assert any("vllm" in n for n in names) and any("llm" in n and "action" in n for n in names)
+    assert not any("server" in n or "paper" in n for n in names)  # "How does the server batch?" names no repo
