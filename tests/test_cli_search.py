@@ -95,6 +95,8 @@ def test_filters_narrow_the_results(library: None) -> None:
     assert only and {h["doc_id"] for h in only} == {doc_id}
     assert json.loads(invoke("search", "memory", "--kind", "paper", "--json").output) == []
     assert "No passages found" in invoke("search", "memory", "--topic", "nowhere").output
+    unknown = invoke("search", "memory", "--doc", "paper:0000.00000", code=2)  # an input error, named
+    assert "paper:0000.00000" in unknown.output and "readpath library" in unknown.output
 
 
 def test_reindex_rebuilds_a_damaged_index(library: None, readpath_home: Path,

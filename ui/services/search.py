@@ -116,7 +116,7 @@ def search(ctx: Context, question: str | Query, *, k: int | None = None, kinds: 
            topics: Collection[str] | None = None, doc_ids: Collection[str] | None = None) -> list[Hit]:
     """The best passages for a question, to be shown: each with its highlighted snippet (the assistant
     searches through `searcher(ctx)` and gets none)."""
-    found = searcher(ctx)
+    found = searcher(ctx).scoped(doc_ids) if doc_ids else searcher(ctx)  # an unknown id is named, not "no hits"
     asked = query(ctx, question) if isinstance(question, str) else question
-    hits = found.search(asked, k or ctx.settings.top_k, kinds=kinds, topics=topics, doc_ids=doc_ids)
+    hits = found.search(asked, k or ctx.settings.top_k, kinds=kinds, topics=topics)
     return with_snippets(hits, asked)
