@@ -132,7 +132,11 @@ class Searcher:
         query = self.query(query) if isinstance(query, str) else query
         if not query.original or k <= 0:
             return []
-        allowed = self._allowed(kinds, topics, doc_ids or self.scope)
+        if self.scope:  # a scoped searcher never searches past its scope, whatever the filter asks
+            doc_ids = self.scope & set(doc_ids) if doc_ids else self.scope
+            if not doc_ids:
+                return []
+        allowed = self._allowed(kinds, topics, doc_ids)
         rankings = self.rankings(query, max(self.options.candidates, 4 * k), allowed)
         fused = self._fuse(rankings)
         if self.options.exact_match:

@@ -273,6 +273,7 @@ def test_a_scoped_searcher_searches_one_document_and_names_an_unknown_one(store:
     sync_index(store, minilm(), index_dir=index_dir)
     scoped = _open(store, index_dir).scoped(["paper:1604.06174"])
     assert {h.chunk.doc_id for h in scoped.search(BUBBLE, 5)} == {"paper:1604.06174"}
+    assert scoped.search(BUBBLE, 5, doc_ids=["paper:1811.06965"]) == []  # a filter never widens the scope
     with pytest.raises(InputError, match=r"paper:9999\.99999.*readpath library"):
         _open(store, index_dir).scoped(["paper:9999.99999"])
 
