@@ -123,6 +123,14 @@ def variants(base: SearchOptions) -> dict[str, SearchOptions]:
     }
 
 
+def passages(searcher: Searcher, *, scoped: bool = False) -> Callable[[DevQuestion], list[str]]:
+    """The texts of a question's top K passages, searched in the whole library or in its own paper only."""
+    def top(q: DevQuestion) -> list[str]:
+        return [h.chunk.text for h in searcher.search(q.text, K, doc_ids=[q.doc_id] if scoped else None)]
+
+    return top
+
+
 def recall(questions: Sequence[DevQuestion], top: Callable[[DevQuestion], list[str]]) -> dict[str, float]:
     """Evidence recall@K per set and over all."""
     found = [(q.set_name, any(contains(p, q.evidence) for p in top(q))) for q in questions]
@@ -155,11 +163,8 @@ def main() -> None:
     baseline = WindowBm25(args.cache / "files")
     rows[f"plain BM25, {WINDOW_WORDS}-word windows (baseline)"] = recall(questions, lambda q: baseline.search(q.text))
     for name, options in variants(searcher.options).items():
-        using = searcher.using(options)
-        rows[name] = recall(questions, lambda q, s=using: [h.chunk.text for h in s.search(q.text, K)])
-    default = searcher.using(searcher.options)
-    rows["default, scoped to the paper (--doc)"] = recall(
-        questions, lambda q: [h.chunk.text for h in default.search(q.text, K, doc_ids=[q.doc_id])])
+        rows[name] = recall(questions, passages(searcher.using(options)))
+    rows["default, scoped to the paper (--doc)"] = recall(questions, passages(searcher, scoped=True))
     print(f"| method | {' | '.join(SETS)} | all |\n|---|{'---|' * (len(SETS) + 1)}")
     for name, r in rows.items():
         print(f"| {name} | {' | '.join(f'{r[s]:.0%}' for s in SETS)} | {r['all']:.0%} |")
