@@ -60,8 +60,9 @@ def assistant(ctx: Context, backend: str | None = None, doc_ids: Sequence[str] =
     settings = ctx.settings
     model = chat_model(ctx, backend)
     translator = ctx.get(TRANSLATOR.of(backend or settings.llm_backend))
-    # Retrieval never waits for the model's translation (a Chinese question is searched by its glossary
-    # terms, jieba words and the multilingual ranking: docs/benchmarks.md, "Chinese without waiting").
+    # The searcher never calls the translator: a Chinese question is searched by its glossary terms, jieba
+    # words and the multilingual ranking, and a translation joins later as `Query.translated` (docs/benchmarks.md,
+    # "Chinese without waiting"); when to translate is the answer flow's choice.
     retriever = search_service.searcher(ctx)
     retriever = retriever.scoped(doc_ids) if doc_ids else retriever
     store = open_store(ctx)
