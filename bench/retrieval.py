@@ -1,6 +1,6 @@
 """Retrieval quality over the real papers: 20 questions in English and the same 20 in Chinese, recall@5.
 
-Run: .venv/bin/python bench/retrieval.py [--corpus ../shared/corpus/pdf]
+Run: .venv/bin/python bench/retrieval.py [--corpus ../shared/corpus/pdf] [--library /tmp/rp-bench-copy]
 Parses the PDFs with readpath's own parser, indexes them (all-MiniLM-L6-v2 + multilingual USE), and
 prints recall@5 for each search variant, English and Chinese questions apart. A question's answer is
 every page that contains one of its locator phrases (the fact the question asks about).
@@ -9,6 +9,7 @@ every page that contains one of its locator phrases (the fact the question asks 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -16,9 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
+
+from bench.devset import windows as window_texts
 from index.embeddings import MultilingualUseEmbedder, SentenceTransformerEmbedder
 from index.evaluation import Question, evaluate, table
 from index.indexer import sync_index
+from index.lexical import Bm25Index, tokenize
 from index.search import Searcher, SearchOptions
 from index.terms import merged
 from ingest.models import DocKind, Document
@@ -26,6 +31,7 @@ from ingest.parse.pdf import parse_pdf
 from ingest.store.library import LibraryStore
 from ui.services.guides import load_guides, merged_glossary
 
+BASELINE = "plain BM25, 150-word windows of the PDF pages (baseline)"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"
 
 # (arXiv id, locator phrases, English question, Chinese question)
@@ -135,10 +141,36 @@ def questions(docs: list[Document], labels: list[tuple[str, tuple[str, ...], str
     return out
 
 
+def window_baseline(docs: list[Document], questions: list[Question], k: int = 5) -> dict[str, float]:
+    """recall@k of a plain BM25 over 150-word windows of each paper page (no glossary, no embeddings)."""
+    windows = [(doc.doc_id, page.number, text)
+               for doc in docs for page in doc.pages for text in window_texts(page.text)]
+    index = Bm25Index(np.arange(len(windows), dtype=np.int64), [tokenize(text) for _, _, text in windows])
+    found = {q.text: any(windows[i][0] == q.doc_id and windows[i][1] in q.pages
+                         for i, _ in index.search(tokenize(q.text), k)) for q in questions}
+    groups = {"all": questions, "en": [q for q in questions if not q.chinese],
+              "zh": [q for q in questions if q.chinese]}
+    return {name: round(sum(found[q.text] for q in qs) / max(1, len(qs)), 3) for name, qs in groups.items()}
+
+
+def latency(searcher: Searcher, questions: list[Question]) -> str:
+    """Median search time per language with the default options (no translator: nothing waits for an LLM)."""
+    searcher.search(questions[0].text, 5)  # first-touch costs (jieba's dictionary, model warm-up) are not a query's
+    times: dict[str, list[float]] = {"English": [], "Chinese": []}
+    for q in questions:
+        started = time.perf_counter()
+        searcher.search(q.text, 5)
+        times["Chinese" if q.chinese else "English"].append(time.perf_counter() - started)
+    return ", ".join(f"{lang} p50 {statistics.median(ts) * 1000:.0f} ms" for lang, ts in times.items())
+
+
 def main() -> None:
     """Index the corpus and print recall@5 per variant, English and Chinese apart."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--library", type=Path, default=None,
+                        help="Search this indexed readpath home (READPATH_HOME, e.g. the whole corpus library with "
+                             "its READMEs) instead of indexing the PDFs alone; opened read-only.")
     parser.add_argument("--no-terms", dest="terms", action="store_false",
                         help="Expand with the seed guide's glossary only, without the built-in ML terms.")
     args = parser.parse_args()
@@ -147,21 +179,28 @@ def main() -> None:
     labelled, held_out = questions(docs, LABELS), questions(docs, HELD_OUT)
     dense, multilingual = SentenceTransformerEmbedder(), MultilingualUseEmbedder()
     glossary = merged(merged_glossary(load_guides())) if args.terms else merged_glossary(load_guides())
-    with tempfile.TemporaryDirectory() as home:
-        store = LibraryStore(Path(home) / "library.sqlite")
-        for doc in docs:
-            store.upsert(doc)
-        report = sync_index(store, dense, index_dir=Path(home) / "index", crosslingual=multilingual)
-        searcher = Searcher.open(store, dense, index_dir=Path(home) / "index", crosslingual=multilingual,
+    with tempfile.TemporaryDirectory() as scratch:
+        home = args.library or Path(scratch)
+        store = LibraryStore(home / "library.sqlite")
+        if args.library is None:
+            for doc in docs:
+                store.upsert(doc)
+            report = sync_index(store, dense, index_dir=home / "index", crosslingual=multilingual)
+            indexed = f"indexed in {report.seconds:.0f} s"
+        else:
+            indexed = f"the indexed library {home}"
+        searcher = Searcher.open(store, dense, index_dir=home / "index", crosslingual=multilingual,
                                  options=SearchOptions(glossary=glossary))
-        results = evaluate(searcher, labelled, glossary)
-        held_results = evaluate(searcher, held_out, glossary)
-    print(f"{len(docs)} papers, {sum(len(d.pages) for d in docs)} pages, {report.chunks_total} chunks; "
+        results = {BASELINE: window_baseline(docs, labelled), **evaluate(searcher, labelled, glossary)}
+        held_results = {BASELINE: window_baseline(docs, held_out), **evaluate(searcher, held_out, glossary)}
+        speed = latency(searcher, labelled + held_out)
+    print(f"{len(docs)} papers, {sum(len(d.pages) for d in docs)} pages, {len(searcher)} chunks searched; "
           f"{len(labelled)} questions; glossary of {len(glossary)} terms; "
-          f"indexed in {report.seconds:.0f} s, all in {time.monotonic() - started:.0f} s\n")
+          f"{indexed}, all in {time.monotonic() - started:.0f} s\n")
     print(table(results))
     print(f"\nHeld out: {len(held_out)} more questions, written after the built-in terms were frozen\n")
     print(table(held_results))
+    print(f"\nSearch time (default options, after load): {speed}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from index.models import Hit
-from index.search import Searcher, SearchOptions, Weights
+from index.search import RRF, Searcher, SearchOptions, Weights
 from ingest.text import has_cjk
 
 
@@ -36,41 +36,43 @@ class Question:
         return self.heading is None or c.heading_path == self.heading
 
 
-class TableTranslator:
-    """Translates the sentences of a fixed table: a stand-in for the LLM when measuring translation's effect."""
+@dataclass(frozen=True)
+class Variant:
+    """A search configuration compared: its options, and whether questions carry their English translation
+    (the stand-in for the LLM's: each Chinese question's labelled English twin)."""
 
-    def __init__(self, table: Mapping[str, str]) -> None:
-        self.table = dict(table)
-
-    def translate(self, text: str, target: str) -> str:
-        """The table's translation, or the text unchanged."""
-        return self.table.get(text, text)
+    options: SearchOptions
+    translated: bool = False
 
 
-def recall_at_k(searcher: Searcher, questions: Sequence[Question], k: int = 5) -> float:
+def recall_at_k(searcher: Searcher, questions: Sequence[Question], k: int = 5, *, translated: bool = False) -> float:
     """Share of questions whose answering page is among the top k hits."""
     if not questions:
         return 0.0
-    found = sum(any(q.answered_by(hit) for hit in searcher.search(q.text, k)) for q in questions)
+    queries = [searcher.query(q.text, q.english if translated else "") for q in questions]
+    found = sum(any(q.answered_by(hit) for hit in searcher.search(query, k))
+                for q, query in zip(questions, queries, strict=True))
     return found / len(questions)
 
 
-def variants(base: SearchOptions, glossary: Mapping[str, str],
-             questions: Sequence[Question]) -> dict[str, SearchOptions]:
-    """The configurations compared: each ranking alone, hybrid, and the cross-lingual candidates (a), (b), (c)."""
-    translator = TableTranslator({q.text: q.english for q in questions if q.english})
+def variants(base: SearchOptions, glossary: Mapping[str, str]) -> dict[str, Variant]:
+    """The configurations compared: the fusion before, each ranking alone, hybrid, and the cross-lingual
+    candidates (a), (b), (c); "translator" ones give each Chinese question its labelled English twin."""
     w = base.weights
-    plain = replace(base, glossary={}, translator=None)
+    plain = replace(base, glossary={})
     return {
-        "dense only": replace(base, weights=Weights(dense=w.dense, bm25=0, crosslingual=0, named=0)),
-        "bm25 only": replace(base, weights=Weights(dense=0, bm25=w.bm25, crosslingual=0, named=0)),
-        "hybrid, no cross-lingual help": replace(plain, weights=replace(w, crosslingual=0)),
-        "(a) glossary": replace(plain, glossary=glossary, weights=replace(w, crosslingual=0)),
-        "(a) glossary + translator": replace(plain, glossary=glossary, translator=translator,
-                                             weights=replace(w, crosslingual=0)),
-        "(b) multilingual USE": plain,
-        "(c) glossary + USE": replace(plain, glossary=glossary),
-        "(c) glossary + translator + USE": replace(plain, glossary=glossary, translator=translator),
+        "RRF 1:1:1, no exact-match rule (before)": Variant(replace(base, weights=replace(w, dense=1, bm25=1,
+                                                                                         crosslingual=1, named=2),
+                                                                   fusion=RRF, exact_match=False)),
+        "dense only": Variant(replace(base, weights=Weights(dense=w.dense, bm25=0, crosslingual=0, named=0))),
+        "bm25 only": Variant(replace(base, weights=Weights(dense=0, bm25=w.bm25, crosslingual=0, named=0))),
+        "hybrid, no cross-lingual help": Variant(replace(plain, weights=replace(w, crosslingual=0))),
+        "(a) glossary": Variant(replace(plain, glossary=glossary, weights=replace(w, crosslingual=0))),
+        "(a) glossary + translator": Variant(replace(plain, glossary=glossary, weights=replace(w, crosslingual=0)),
+                                             translated=True),
+        "(b) multilingual USE": Variant(plain),
+        "(c) glossary + USE": Variant(replace(plain, glossary=glossary)),
+        "(c) glossary + translator + USE": Variant(replace(plain, glossary=glossary), translated=True),
     }
 
 
@@ -79,8 +81,9 @@ def evaluate(searcher: Searcher, questions: Sequence[Question], glossary: Mappin
     """recall@k of every variant, for all, English and Chinese questions."""
     groups = {"all": list(questions), "en": [q for q in questions if not q.chinese],
               "zh": [q for q in questions if q.chinese]}
-    return {name: {group: round(recall_at_k(searcher.using(options), qs, k), 3) for group, qs in groups.items()}
-            for name, options in variants(searcher.options, glossary, questions).items()}
+    return {name: {group: round(recall_at_k(searcher.using(v.options), qs, k, translated=v.translated), 3)
+                   for group, qs in groups.items()}
+            for name, v in variants(searcher.options, glossary).items()}
 
 
 def table(results: Mapping[str, Mapping[str, float]], k: int = 5) -> str:

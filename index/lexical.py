@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -73,6 +75,8 @@ class Bm25Index:
         import bm25s
 
         self.ids = np.asarray(ids, dtype=np.int64)
+        # Document frequencies, for the rare-term rule of the fusion (bm25s keeps only its score matrix).
+        self.df: Counter[str] = Counter(t for tokens in token_lists for t in set(tokens))
         self._bm25: Any = None
         if len(self.ids):
             self._bm25 = bm25s.BM25()
@@ -81,6 +85,17 @@ class Bm25Index:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def idf(self, term: str) -> float:
+        """log(N / df) of a term; 0 for a term no chunk holds (it cannot make any chunk an exact match)."""
+        df = self.df.get(term, 0)
+        return math.log(len(self.ids) / df) if df else 0.0
+
+    def rare(self, terms: Iterable[str], share: float) -> dict[str, float]:
+        """The terms held by at most `share` of the chunks (and by at least one), with their idf. Below
+        1 / share chunks no term is rare: in a handful of passages one holding a word is chance, not rarity."""
+        limit = share * len(self.ids)
+        return {t: self.idf(t) for t in terms if 0 < self.df.get(t, 0) <= limit}
 
     def search(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k best-scoring ids with positive scores, best first; only `allowed` ids when given."""

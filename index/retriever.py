@@ -17,7 +17,7 @@ def hit_node(hit: Hit) -> NodeWithScore:
     c = hit.chunk
     metadata: dict[str, Any] = {"doc_id": c.doc_id, "source_id": c.source_id, "title": c.title, "kind": c.kind,
                                 "page": c.page_start, "page_end": c.page_end, "section": c.section,
-                                "heading_path": c.heading_path, "topics": list(c.topics), "snippet": hit.snippet,
+                                "heading_path": c.heading_path, "topics": list(c.topics),
                                 "ranks": dict(hit.ranks)}
     # The metadata names the source for citations; only title and section go to the LLM with the text.
     hidden = [key for key in metadata if key not in ("title", "section")]

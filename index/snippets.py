@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from index.lexical import query_words, stem
+from index.lexical import stem
+from index.models import Hit
+from index.query import Query
 from ingest.text import has_cjk, split_sentences
 
 SNIPPET_CHARS = 240
@@ -16,8 +19,8 @@ _ADJACENT = re.compile(r"\*\*([- ]?)\*\*")  # "**micro**-**batches**" -> "**micr
 class Highlighter:
     """Marks words of a chunk that match a query's words (English by stem, Chinese by word)."""
 
-    def __init__(self, query_texts: Iterable[str]) -> None:
-        words = {w for text in query_texts for w in query_words(text)}
+    def __init__(self, words: Iterable[str]) -> None:
+        words = set(words)
         self.stems = {stem(w) for w in words if not has_cjk(w)}
         chinese = sorted((w for w in words if has_cjk(w)), key=len, reverse=True)
         alternatives = [*map(re.escape, chinese), _LATIN_WORD.pattern]
@@ -52,3 +55,9 @@ class Highlighter:
             passage += "…"
         prefix = "…" if start > 0 else ""
         return prefix + self.mark(passage)
+
+
+def with_snippets(hits: Sequence[Hit], query: Query) -> list[Hit]:
+    """The hits with their snippets for the query: made only where hits are shown, not in every search."""
+    highlighter = Highlighter(query.words)
+    return [replace(hit, snippet=highlighter.snippet(hit.chunk.text)) for hit in hits]

@@ -140,3 +140,17 @@ def test_every_command_has_help_with_an_example(command: str, monkeypatch: pytes
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(monkeypatch, capsys, command, "--help")
     assert code == 0 and "Example:" in out
+
+
+def test_ask_doc_answers_from_that_document_only(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    question = "How does the network train with O(sqrt(n)) memory and micro-batches?"
+    model = install(ScriptedChatModel(["It splits the mini-batch into micro-batches [1]."]))
+    code, out, _ = run(monkeypatch, capsys, "ask", question, "--json", "--backend", "scripted",
+                       "--doc", "paper:1811.06965")
+    assert code == 0
+    assert {c["doc_id"] for c in json.loads(out)["citations"]} <= {"paper:1811.06965"}
+    prompts = str(model.calls)
+    assert "micro-batches" in prompts and "sqrt(n) layers" not in prompts  # the other paper was never retrieved
+    code, _, err = run(monkeypatch, capsys, "ask", question, "--backend", "scripted", "--doc", "paper:0000.00000")
+    assert code != 0 and "paper:0000.00000" in err and "readpath library" in err

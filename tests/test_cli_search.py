@@ -85,7 +85,7 @@ def test_index_as_json_shows_progress_on_stderr(library: None) -> None:
 def test_search_prints_title_page_score_and_highlights(library: None) -> None:
     invoke("index")
     output = invoke("search", "activation checkpoints", "-k", "1").output
-    assert "1. Sublinear Memory" in output and "p. 2" in output and "score 0.0" in output
+    assert "1. Sublinear Memory" in output and "p. 2" in output and re.search(r"score \d+\.\d{4}", output)
     assert "**Activation checkpoints**" in output
 
 
@@ -104,6 +104,8 @@ def test_filters_narrow_the_results(library: None) -> None:
     assert only and {h["doc_id"] for h in only} == {doc_id}
     assert json.loads(invoke("search", "memory", "--kind", "paper", "--json").output) == []
     assert "No passages found" in invoke("search", "memory", "--topic", "nowhere").output
+    unknown = invoke("search", "memory", "--doc", "paper:0000.00000", code=2)  # an input error, named
+    assert "paper:0000.00000" in unknown.output and "readpath library" in unknown.output
 
 
 def test_reindex_rebuilds_a_damaged_index(library: None, readpath_home: Path,

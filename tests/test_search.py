@@ -16,7 +16,9 @@ from index.errors import IndexDamaged, IndexMissing, ModelMismatch
 from index.indexer import reindex, sync_index
 from index.retriever import HybridRetriever
 from index.search import Searcher, SearchOptions, Weights
-from ingest.models import Page
+from index.snippets import with_snippets
+from ingest.errors import InputError
+from ingest.models import DocKind, Document, Page
 from ingest.store.library import LibraryStore
 from tests.support.index_support import (
     SMALL_GLOSSARY,
@@ -46,18 +48,6 @@ class Counting(Delegating):
         return super().embed_batch(texts)
 
 
-class DictTranslator:
-    """A fake translator outside the unit: known sentences from a dictionary, and the calls it got."""
-
-    def __init__(self, table: dict[str, str]) -> None:
-        self.table = table
-        self.calls: list[tuple[str, str]] = []
-
-    def translate(self, text: str, target: str) -> str:
-        self.calls.append((text, target))
-        return self.table.get(text, text)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> LibraryStore:
     return stored_library(tmp_path)
@@ -75,10 +65,13 @@ def _open(store: LibraryStore, index_dir: Path, **options: object) -> Searcher:
 def test_search_finds_the_page_that_answers(store: LibraryStore, index_dir: Path) -> None:
     report = sync_index(store, minilm(), index_dir=index_dir)
     assert (report.added, report.chunks_total, report.generation, report.approximate) == (3, 6, 1, False)
-    hit = _open(store, index_dir).search(BUBBLE, 3)[0]
+    searcher = _open(store, index_dir)
+    hit = searcher.search(BUBBLE, 3)[0]
     assert (hit.chunk.doc_id, hit.chunk.page_start) == ("paper:1811.06965", 2)
     assert set(hit.ranks) == {"dense", "bm25"} and hit.score > 0
-    assert "**micro-batches**" in hit.snippet and "**bubble overhead**" in hit.snippet
+    assert hit.snippet == ""  # snippets are made where hits are shown, not in every search
+    shown = with_snippets([hit], searcher.query(BUBBLE))[0]
+    assert "**micro-batches**" in shown.snippet and "**bubble overhead**" in shown.snippet
 
 
 def test_only_new_or_changed_documents_are_embedded(store: LibraryStore, index_dir: Path) -> None:
@@ -127,14 +120,17 @@ def test_a_chinese_question_finds_the_english_page_through_the_glossary(store: L
     assert "bm25" in hit.ranks  # the glossary's "gradient checkpointing" matched the English text
 
 
-def test_a_translator_gets_chinese_questions_only(store: LibraryStore, index_dir: Path) -> None:
+def test_a_translation_added_to_a_chinese_query_reaches_the_english_model(store: LibraryStore,
+                                                                           index_dir: Path) -> None:
     sync_index(store, minilm(), index_dir=index_dir)
-    question = "气泡开销有多大？"
-    translator = DictTranslator({question: BUBBLE})
-    searcher = _open(store, index_dir, translator=translator)
-    assert searcher.search(question, 1)[0].chunk.page_start == 2
-    searcher.search(BUBBLE, 1)
-    assert translator.calls == [(question, "en")]
+    searcher = _open(store, index_dir)
+    query = searcher.query("气泡开销有多大？")
+    assert "dense" not in {r for h in searcher.search(query, 3) for r in h.ranks}
+    translated = query.translated(BUBBLE)
+    assert (translated.original, translated.translation) == ("气泡开销有多大？", BUBBLE)
+    hit = searcher.search(translated, 1)[0]
+    assert hit.chunk.page_start == 2 and "dense" in hit.ranks
+    assert searcher.query(BUBBLE, translation="ignored").translation == ""  # only Chinese questions carry one
 
 
 def test_the_multilingual_ranking_lets_languages_meet(store: LibraryStore, index_dir: Path) -> None:
@@ -151,8 +147,8 @@ def test_the_english_model_sees_only_english(store: LibraryStore, index_dir: Pat
     hits = _open(store, index_dir, glossary=SMALL_GLOSSARY).search("怎样安装", 3)
     assert hits[0].chunk.heading_path == "安装 > pip"
     assert all(set(h.ranks) == {"bm25"} for h in hits)  # glossary terms go to BM25, not to the English model
-    translated = _open(store, index_dir, translator=DictTranslator({"怎样安装": "how to install"}))
-    assert "dense" in translated.search("怎样安装", 3)[0].ranks
+    searcher = _open(store, index_dir)
+    assert "dense" in searcher.search(searcher.query("怎样安装", "how to install"), 3)[0].ranks
 
 
 def test_another_model_is_a_mismatch_until_reindexed(store: LibraryStore, index_dir: Path) -> None:
@@ -238,3 +234,61 @@ def test_a_question_naming_a_paper_gets_that_papers_own_passage_first(tmp_path: 
     # Filtered to the README, the named paper has no passage left to rank: the README is still found.
     only_repo = _open(store, tmp_path / "index").search(question, 1, kinds=["repo"])
     assert only_repo[0].chunk.doc_id == "repo:example/awesome-moe" and "named" not in only_repo[0].ranks
+
+
+def _kitchen_library() -> list[Document]:
+    """A paper defining random kitchen sinks, ten recipe pages about kitchen sinks the embeddings prefer, and
+    enough other pages (over 100 chunks) for a word to be rare."""
+    kernel = paper("0000.00001", "Kernel Approximations", [
+        "Random kitchen sinks approximate a kernel machine: the inputs are projected onto random Fourier "
+        "features and a linear model is trained on them."])
+    recipes = paper("0000.00002", "Recipes", [
+        f"What is the kitchen sink approach? In recipe {i} it means everything left in the kitchen goes in."
+        for i in range(10)])
+    topics = ["pipeline stages", "learning rates", "GPU memory", "attention heads", "batch sizes", "tokenizers",
+              "checkpoints", "optimizers", "datasets", "loss curves", "quantization", "schedulers"]
+    filler = paper("0000.00003", "Field Notes", [
+        f"Note {i} on {topics[i % len(topics)]}: run {i} changed the {topics[(i * 5) % len(topics)]} setting "
+        f"and measured {i * 3} units." for i in range(100)])
+    return [kernel, recipes, filler]
+
+
+def test_an_exact_match_of_a_rare_term_keeps_its_top_5_place(tmp_path: Path) -> None:
+    store = stored_library(tmp_path, _kitchen_library())
+    sync_index(store, minilm(), index_dir=tmp_path / "index")
+    question = "What is the Random Kitchen Sink approach?"
+    # BM25 weighed next to nothing: the fusion is the embedding's, which prefers the recipes.
+    weights = Weights(dense=1.0, bm25=0.001, crosslingual=0, named=0)
+    without = _open(store, tmp_path / "index", weights=weights, exact_match=False).search(question, 5)
+    kept = _open(store, tmp_path / "index", weights=weights).search(question, 5)
+    assert "paper:0000.00001" not in {h.chunk.doc_id for h in without}
+    assert [h.chunk.doc_id for h in kept][:4] == [h.chunk.doc_id for h in without][:4]
+    assert kept[4].chunk.doc_id == "paper:0000.00001" and kept[4].ranks["bm25"] == 1
+    # A library too small for any word to be rare changes nothing.
+    small = stored_library(tmp_path / "small", _kitchen_library()[:2])
+    sync_index(small, minilm(), index_dir=tmp_path / "small" / "index")
+    searcher = _open(small, tmp_path / "small" / "index", weights=weights)
+    assert searcher.bm25.rare(searcher.query(question).terms, 0.01) == {}
+
+
+def test_a_scoped_searcher_searches_one_document_and_names_an_unknown_one(store: LibraryStore,
+                                                                         index_dir: Path) -> None:
+    sync_index(store, minilm(), index_dir=index_dir)
+    scoped = _open(store, index_dir).scoped(["paper:1604.06174"])
+    assert {h.chunk.doc_id for h in scoped.search(BUBBLE, 5)} == {"paper:1604.06174"}
+    assert scoped.search(BUBBLE, 5, doc_ids=["paper:1811.06965"]) == []  # a filter never widens the scope
+    with pytest.raises(InputError, match=r"paper:9999\.99999.*readpath library"):
+        _open(store, index_dir).scoped(["paper:9999.99999"])
+
+
+def test_a_local_file_is_named_by_its_file_name(tmp_path: Path) -> None:
+    notes = Document(doc_id="file:/notes/flexgen.md", kind=DocKind.FILE, source_id="/notes/flexgen.md",
+                     title="Offloading notes", pages=[Page(1, "The schedule is found by a linear program over "
+                                                             "where weights, activations and cache live.")])
+    lists = readme("example/awesome-offload", {
+        "Tools": "- flexgen: offloading for throughput\n- flexgen examples\n- flexgen benchmarks",
+        "Papers": "- ZeRO-Infinity: offloading to NVMe"})
+    store = stored_library(tmp_path, [notes, lists])
+    sync_index(store, minilm(), index_dir=tmp_path / "index")
+    hit = _open(store, tmp_path / "index").search("How does FlexGen decide where to store tensors?", 1)[0]
+    assert hit.chunk.doc_id == "file:/notes/flexgen.md" and "named" in hit.ranks

@@ -97,9 +97,12 @@ class Settings(BaseSettings):
         50_000, ge=1, description="Chunk count above which an approximate FAISS index replaces exact search."
     )
     weight_dense: float = Field(
-        1.0, ge=0, description="Weight of the dense (embedding) ranking in reciprocal rank fusion."
+        1.0, ge=0, description="Weight of the dense (embedding) ranking in the fusion of normalised scores."
     )
-    weight_bm25: float = Field(1.0, ge=0, description="Weight of the BM25 keyword ranking in reciprocal rank fusion.")
+    weight_bm25: float = Field(
+        2.0, ge=0, description="Weight of the BM25 keyword ranking in the fusion: as much as the two embedding "
+        "rankings together, so an exact match of the question's words is not outvoted by them."
+    )
     weight_crosslingual: float = Field(
         1.0,
         ge=0,
@@ -107,7 +110,7 @@ class Settings(BaseSettings):
         "different languages meet.",
     )
     weight_named: float = Field(
-        2.0,
+        3.0,
         ge=0,
         description="Weight of the ranking of a paper's own passages when the question names it (\"GShard\", "
         "\"Megatron-LM\"), so that READMEs and other papers citing it do not come first.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -62,8 +63,9 @@ def _stream(piece: str) -> None:
     sys.stdout.flush()
 
 
-def _answer(ctx: Context, question: str, history: list[tuple[str, str]], backend: str | None) -> Answer:
-    answer = service.ask(ctx, question, history=history, backend=backend, stream_callback=_stream)
+def _answer(ctx: Context, question: str, history: list[tuple[str, str]], backend: str | None,
+            doc_ids: Sequence[str] = ()) -> Answer:
+    answer = service.ask(ctx, question, history=history, backend=backend, stream_callback=_stream, doc_ids=doc_ids)
     sys.stdout.write("\n")
     _print_sources(answer)
     return answer
@@ -73,18 +75,21 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question, in English or Chinese.")],
     as_json: JsonOpt = False,
     backend: BackendOpt = None,
+    doc: Annotated[list[str] | None, typer.Option(
+        "--doc", help="Answer from this document only (an id from `readpath library`; repeatable).")] = None,
 ) -> None:
     """Answer a question from the library, citing papers to the page; says so when the library has no answer.
 
     The answer streams as it is written, in the language of the question, followed by its sources.
 
     Example: readpath ask "How does GPipe reduce the pipeline bubble?" --json
+    Example: readpath ask "Do they perform error analysis?" --doc paper:2106.09685
     """
     ctx = make_context()
     if as_json:
-        print_json(answer_json(service.ask(ctx, question, backend=_backend(backend))))
+        print_json(answer_json(service.ask(ctx, question, backend=_backend(backend), doc_ids=doc or [])))
         return
-    _answer(ctx, question, [], _backend(backend))
+    _answer(ctx, question, [], _backend(backend), doc or [])
 
 
 def chat(backend: BackendOpt = None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.answers import AnswerOptions, Assistant, LlmTranslator, TokenCallback
@@ -14,7 +14,7 @@ from assistant.summaries import LibraryContext, Progress, Summarizer, SummaryOpt
 from index.errors import EmbeddingModelMissing, IndexError_
 from ingest.errors import InputError, ReadpathError, SourceNotFound
 from ingest.models import DocKind, DocStatus, Guide
-from ui.services import Context
+from ui.services import SETTINGS, Context, ResourceFamily
 from ui.services import search as search_service
 from ui.services.guides import load_guides
 from ui.services.library import open_store
@@ -34,10 +34,17 @@ def chat_params(settings: Settings, backend: str) -> dict[str, Any]:
             "threads": settings.llm_threads, "context": settings.llm_context}
 
 
+CHAT_MODEL: ResourceFamily[ChatModel] = ResourceFamily(
+    "chat_model", lambda ctx, name: make_chat_model(name, **chat_params(ctx.settings, name)),
+    depends_on=lambda name: (SETTINGS,))
+TRANSLATOR: ResourceFamily[LlmTranslator] = ResourceFamily(
+    "translator", lambda ctx, name: LlmTranslator(ctx.get(CHAT_MODEL.of(name))),
+    depends_on=lambda name: (CHAT_MODEL.of(name),))
+
+
 def chat_model(ctx: Context, backend: str | None = None) -> ChatModel:
     """The chat model of `backend` (default: the llm_backend setting), built once per context."""
-    name = backend or ctx.settings.llm_backend
-    return ctx.resource(f"chat_model:{name}", lambda: make_chat_model(name, **chat_params(ctx.settings, name)))
+    return ctx.get(CHAT_MODEL.of(backend or ctx.settings.llm_backend))
 
 
 def _guides() -> list[Guide]:
@@ -47,13 +54,17 @@ def _guides() -> list[Guide]:
         return []  # no readable seed guide: answers still work, without glossary or suggestions
 
 
-def assistant(ctx: Context, backend: str | None = None) -> Assistant:
-    """An Assistant over the current index (rebuilt per call: the searcher changes after indexing)."""
+def assistant(ctx: Context, backend: str | None = None, doc_ids: Sequence[str] = ()) -> Assistant:
+    """An Assistant over the current index (rebuilt per call: the searcher changes after indexing), its
+    retrieval limited to `doc_ids` when given."""
     settings = ctx.settings
     model = chat_model(ctx, backend)
-    translator = ctx.resource(f"translator:{model.name}", lambda: LlmTranslator(model))
-    found = search_service.searcher(ctx)
-    retriever = found.using(replace(found.options, translator=translator if model.generative else None))
+    translator = ctx.get(TRANSLATOR.of(backend or settings.llm_backend))
+    # The searcher never calls the translator: a Chinese question is searched by its glossary terms, jieba
+    # words and the multilingual ranking, and a translation joins later as `Query.translated` (docs/benchmarks.md,
+    # "Chinese without waiting"); when to translate is the answer flow's choice.
+    retriever = search_service.searcher(ctx)
+    retriever = retriever.scoped(doc_ids) if doc_ids else retriever
     store = open_store(ctx)
     titles = {s.doc_id: s.title for s in store.summaries(status=DocStatus.OK)}
     passages = settings.answer_passages
@@ -64,11 +75,11 @@ def assistant(ctx: Context, backend: str | None = None) -> Assistant:
 
 
 def ask(ctx: Context, question: str, history: Sequence[tuple[str, str]] | None = None, backend: str | None = None,
-        stream_callback: TokenCallback | None = None) -> Answer:
-    """A cited answer from the library, streamed through `stream_callback` as it is written."""
+        stream_callback: TokenCallback | None = None, doc_ids: Sequence[str] = ()) -> Answer:
+    """A cited answer from the library (or from the documents `doc_ids`), streamed through `stream_callback`."""
     if not question.strip():
         raise InputError("Ask a question: the text is empty.")
-    return assistant(ctx, backend).ask(question.strip(), history=history, on_token=stream_callback)
+    return assistant(ctx, backend, doc_ids).ask(question.strip(), history=history, on_token=stream_callback)
 
 
 def warm_up(ctx: Context, backend: str | None = None) -> None:

@@ -12,11 +12,9 @@ from ingest.models import DocKind, DocStatus
 from ingest.pipeline import IngestReport, ProgressFn, Sources, add_items, ingest_guides
 from ingest.sources import MIB, HttpClient, HttpConfig
 from ingest.store import DocumentSummary, LibraryStore
-from ui.services import Context
+from ui.services import SETTINGS, Context, Resource
 from ui.services.guides import load_guides
 from ui.settings import Settings
-
-STORE_KEY = "library_store"
 
 
 def library_path(settings: Settings) -> Path:
@@ -24,10 +22,14 @@ def library_path(settings: Settings) -> Path:
     return settings.home / "library.sqlite"
 
 
+STORE: Resource[LibraryStore] = Resource(
+    "library_store", lambda ctx: LibraryStore(library_path(ctx.settings), cache_dir=ctx.settings.home / "cache"),
+    depends_on=(SETTINGS,))
+
+
 def open_store(ctx: Context) -> LibraryStore:
     """The context's LibraryStore, opened once; raw downloads go to `<home>/cache/`."""
-    home = ctx.settings.home
-    return ctx.resource(STORE_KEY, lambda: LibraryStore(library_path(ctx.settings), cache_dir=home / "cache"))
+    return ctx.get(STORE)
 
 
 def http_config(settings: Settings) -> HttpConfig:

@@ -32,7 +32,7 @@ from ingest.errors import StorageError
 from ingest.models import DocKind, DocStatus, Guide
 from ingest.pipeline import reference_job
 from ingest.store import write_text_atomic
-from ui.services import Context
+from ui.services import SETTINGS, Context, Resource
 from ui.services.answers import chat_model
 from ui.services.guides import load_guides
 from ui.services.library import library_path, open_store
@@ -62,9 +62,13 @@ def graph_path(settings: Settings) -> Path:
     return settings.prerequisites_path or Path(seeds.__file__).resolve().parent / "prerequisites.toml"
 
 
+PLAN_GRAPH: Resource[PrereqGraph] = Resource(
+    "plan_graph", lambda ctx: load_prerequisites(graph_path(ctx.settings)), depends_on=(SETTINGS,))
+
+
 def load_graph(ctx: Context) -> PrereqGraph:
     """The prerequisite graph, read once per context."""
-    return ctx.resource("plan_graph", lambda: load_prerequisites(graph_path(ctx.settings)))
+    return ctx.get(PLAN_GRAPH)
 
 
 def reading_speed(settings: Settings) -> ReadingSpeed:
